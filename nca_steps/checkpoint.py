@@ -1,0 +1,37 @@
+"""Training checkpoints: one ``.npz`` written atomically, tagged with the run's settings so
+that a checkpoint from another configuration is refused instead of silently resumed."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nca_steps.errors import StepError
+from nca_steps.files import atomic_path
+
+
+def save(path: str | os.PathLike, settings: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, settings=np.asarray(json.dumps(settings, sort_keys=True)), **arrays)
+
+
+def load(path: str | os.PathLike, settings: dict[str, Any]) -> dict[str, np.ndarray] | None:
+    """The checkpoint's arrays, or None if there is none; raises if its settings differ."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    saved = json.loads(str(arrays.pop("settings")))
+    if saved != json.loads(json.dumps(settings, sort_keys=True)):
+        changed = sorted(k for k in saved.keys() | settings.keys() if saved.get(k) != settings.get(k))
+        raise StepError(
+            f"checkpoint {path} was made with other settings ({', '.join(changed)} differ); "
+            "delete it to start this run over"
+        )
+    return arrays

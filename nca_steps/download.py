@@ -1,0 +1,58 @@
+"""Fetch a PNG over HTTP with a timeout and retries, and refuse anything that is not a whole PNG."""
+
+from __future__ import annotations
+
+import io
+
+import requests
+from PIL import Image
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from nca_steps.errors import StepError
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def session(retries: int) -> requests.Session:
+    """A session that retries refused connections and 5xx answers with backoff."""
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=0.2,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=("GET",),
+        raise_on_status=False,
+    )
+    s = requests.Session()
+    s.mount("http://", HTTPAdapter(max_retries=retry))
+    s.mount("https://", HTTPAdapter(max_retries=retry))
+    return s
+
+
+def check_png(data: bytes, what: str) -> None:
+    """Raise unless ``data`` decodes completely as a PNG."""
+    if not data.startswith(PNG_SIGNATURE):
+        raise StepError(f"{what} is not a PNG (starts with {data[:15]!r})")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+    except (OSError, SyntaxError) as err:
+        raise StepError(f"{what} is a broken PNG ({err})") from err
+
+
+def fetch_png(url: str, *, label: str, timeout: float = 10.0, retries: int = 3) -> bytes:
+    """GET ``url`` and return its bytes once they are known to be a complete PNG."""
+    try:
+        response = session(retries).get(url, timeout=timeout)
+    except requests.RequestException as err:
+        reason = type(err).__name__
+        raise StepError(f"could not download {label} from {url}: {reason}") from err
+    if response.status_code == 404:
+        raise StepError(f"Noto has no PNG for {label}: HTTP 404 at {url}")
+    if response.status_code != 200:
+        raise StepError(f"could not download {label} from {url}: HTTP {response.status_code}")
+    check_png(response.content, f"the download of {label} from {url}")
+    return response.content

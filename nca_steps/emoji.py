@@ -1,0 +1,34 @@
+"""Emoji text -> Noto Emoji PNG file name and URL.
+
+Noto names a PNG after the emoji's code points in lowercase hex (at least four digits),
+joined by underscores, with the variation selector U+FE0F left out:
+"🦎" -> ``emoji_u1f98e.png``, "#️⃣" -> ``emoji_u0023_20e3.png``,
+"👋🏽" -> ``emoji_u1f44b_1f3fd.png``, "🇫🇷" -> ``emoji_u1f1eb_1f1f7.png``.
+"""
+
+from __future__ import annotations
+
+import emoji as emoji_db
+
+from nca_steps.errors import StepError
+
+VARIATION_SELECTOR = 0xFE0F
+DEFAULT_BASE_URL = "https://raw.githubusercontent.com/googlefonts/noto-emoji/main/png/128"
+
+
+def noto_code(text: str) -> str:
+    """The ``u...`` code that names ``text``'s Noto PNG; refuses text that is not one emoji."""
+    if not emoji_db.is_emoji(text):
+        raise StepError(
+            f"{text!r} is not a single emoji; give one emoji (e.g. '🦎') or an image file path"
+        )
+    points = [cp for cp in map(ord, text) if cp != VARIATION_SELECTOR]
+    return "u" + "_".join(f"{cp:04x}" for cp in points)
+
+
+def noto_file_name(code: str) -> str:
+    return f"emoji_{code}.png"
+
+
+def noto_url(code: str, base_url: str = DEFAULT_BASE_URL) -> str:
+    return f"{base_url.rstrip('/')}/{noto_file_name(code)}"

@@ -1,0 +1,95 @@
+"""Step ``evaluate``: grow the trained center from several random keys for longer than training.
+
+Writes the loss per step and summary numbers (JSON), the first rollout's RGBA frames (for the
+GIF) and its picture at the training horizon (for the overview). Works on any flat parameter
+vector, including one saved from the notebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from PIL import Image
+
+from nca_steps.cli import run_step
+from nca_steps.errors import StepError
+from nca_steps.files import atomic_path, write_json
+from nca_steps.images import to_rgb, to_uint8
+from nca_steps.runtime import use_cpu_threads
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m nca_steps.evaluate", description=__doc__)
+    p.add_argument("--params", required=True, help="flat parameter vector (.npy)")
+    p.add_argument("--target", required=True, help="padded target (.npy)")
+    p.add_argument("--steps", type=int, default=90, help="the training rollout length")
+    p.add_argument("--loss-every", type=int, default=30)
+    p.add_argument("--horizon", type=int, default=3, help="evaluate for this many x steps")
+    p.add_argument("--rollouts", type=int, default=8, help="random keys to grow from")
+    p.add_argument("--fire-rate", type=float, default=0.5)
+    p.add_argument("--channels", type=int, default=16)
+    p.add_argument("--seed", type=int, default=0, help="evaluation keys' seed")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--metrics-out", required=True, help=".json")
+    p.add_argument("--frames-out", required=True, help=".npz with the first rollout's RGBA")
+    p.add_argument("--grown-out", required=True, help=".png of the first rollout at --steps")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    use_cpu_threads(args.threads)
+    import jax
+
+    from nca_steps.model import param_count, rollout
+
+    params = np.load(args.params)
+    if params.shape != (param_count(args.channels),):
+        raise StepError(
+            f"parameters {args.params} have shape {params.shape}; "
+            f"{args.channels} channels need ({param_count(args.channels)},)"
+        )
+    target = np.load(args.target)
+    height, width = target.shape[:2]
+    total = args.horizon * args.steps
+    grow = jax.jit(
+        jax.vmap(
+            lambda key: rollout(
+                params, key, total, height=height, width=width,
+                channels=args.channels, fire_rate=args.fire_rate,
+            )[..., :4]
+        )
+    )
+    keys = jax.random.split(jax.random.PRNGKey(args.seed), args.rollouts)
+    rgba = np.asarray(grow(keys))  # (rollouts, total + 1, H, W, 4)
+    mse = np.square(rgba - target).mean(axis=(2, 3, 4))  # (rollouts, total + 1)
+    loss_steps = np.arange(args.loss_every, args.steps + 1, args.loss_every)
+    training_style = mse[:, loss_steps].sum(axis=1)
+    empty = float(np.square(target).mean() * len(loss_steps))
+    write_json(
+        args.metrics_out,
+        {
+            "loss": float(training_style.mean()),
+            "loss_std": float(training_style.std()),
+            "empty_grid_loss": empty,
+            "loss_vs_empty": float(training_style.mean() / empty),
+            "mse_at_steps": float(mse[:, args.steps].mean()),
+            "mse_at_end": float(mse[:, -1].mean()),
+            "finite": bool(np.isfinite(rgba).all()),
+            "steps": args.steps,
+            "horizon_steps": total,
+            "rollouts": args.rollouts,
+            "mse_per_step": mse.mean(axis=0).round(7).tolist(),
+        },
+    )
+    with atomic_path(args.frames_out) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, rgba=rgba[0].astype(np.float16))
+    with atomic_path(args.grown_out) as tmp:
+        Image.fromarray(to_uint8(to_rgb(rgba[0, args.steps]), 4)).save(tmp, "PNG")
+    print(f"loss {training_style.mean():.5f} (empty grid {empty:.5f})")
+
+
+if __name__ == "__main__":
+    run_step(main)

@@ -1,0 +1,120 @@
+"""Population-batched fitness: grow every member from the seed and score it against the target.
+
+One jitted function evaluates the whole population. With several local devices (GPUs, or CPU
+host devices forced by ``XLA_FLAGS``) the population is sharded across them; members are
+independent, so the result does not depend on how many devices share the work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from nca_steps.model import rotate_sobel, seed_grid, step, unflatten
+
+PopulationFitness = Callable[[jax.Array, jax.Array], jax.Array]
+
+
+def rgba_mse(x: jax.Array, target: jax.Array) -> jax.Array:
+    """Mean squared error of the grid's RGBA channels against the padded premultiplied target."""
+    return jnp.mean(jnp.square(x[..., :4] - target))
+
+
+def member_loss(
+    flat: jax.Array,
+    key: jax.Array,
+    target: jax.Array,
+    *,
+    channels: int,
+    steps: int,
+    loss_every: int,
+    fire_rate: float,
+    angle: float = 0.0,
+) -> jax.Array:
+    """Sum of :func:`rgba_mse` after every ``loss_every`` of ``steps`` updates (the notebook's loss)."""
+    params = rotate_sobel(unflatten(flat, channels), angle)
+
+    def grow_then_score(x: jax.Array, chunk_key: jax.Array) -> tuple[jax.Array, jax.Array]:
+        def one_step(x: jax.Array, k: jax.Array) -> tuple[jax.Array, None]:
+            return step(params, x, k, fire_rate), None
+
+        x, _ = jax.lax.scan(one_step, x, jax.random.split(chunk_key, loss_every))
+        return x, rgba_mse(x, target)
+
+    x0 = seed_grid(target.shape[0], target.shape[1], channels)
+    _, losses = jax.lax.scan(grow_then_score, x0, jax.random.split(key, steps // loss_every))
+    return losses.sum()
+
+
+def check_divisible(pop_size: int, n_devices: int) -> None:
+    """Sharding needs an equal slice of the population on every device."""
+    if pop_size % n_devices:
+        raise ValueError(
+            f"population size {pop_size} does not divide across {n_devices} devices; "
+            f"use a multiple of {n_devices}"
+        )
+
+
+def default_batch(platform: str, members_per_device: int) -> int:
+    """Members grown at once per device: a few on a CPU, where the hidden layer of a few
+    members stays in cache (measured fastest by benchmarks/fitness_speed.py); all on a GPU."""
+    return min(2, members_per_device) if platform == "cpu" else members_per_device
+
+
+def make_population_fitness(
+    target: jax.Array,
+    *,
+    pop_size: int,
+    channels: int,
+    steps: int,
+    loss_every: int,
+    fire_rate: float,
+    angle: float = 0.0,
+    devices: Sequence[jax.Device] | None = None,
+    batch: int | None = None,
+) -> PopulationFitness:
+    """Return ``fitness(population (P, D), key) -> (P,)``, fitness = -loss, jitted once.
+
+    Member ``i`` grows with ``jax.random.split(key, P)[i]`` whichever device runs it, so one
+    device and several give the same numbers. Each device takes ``P / n_devices`` members and
+    grows them ``batch`` at a time.
+    """
+    if steps % loss_every:
+        raise ValueError(f"steps {steps} is not a multiple of loss_every {loss_every}")
+    devices = list(devices if devices is not None else jax.local_devices())
+    check_divisible(pop_size, len(devices))
+    per_device = pop_size // len(devices)
+    batch = batch or default_batch(devices[0].platform, per_device)
+    loss = partial(
+        member_loss,
+        target=jnp.asarray(target, jnp.float32),
+        channels=channels,
+        steps=steps,
+        loss_every=loss_every,
+        fire_rate=fire_rate,
+        angle=angle,
+    )
+
+    def slice_fitness(population: jax.Array, keys: jax.Array) -> jax.Array:
+        return -jax.lax.map(lambda pk: loss(*pk), (population, keys), batch_size=batch)
+
+    mesh = Mesh(devices, ("pop",))
+    sharded = jax.shard_map(
+        slice_fitness,
+        mesh=mesh,
+        in_specs=(PartitionSpec("pop"), PartitionSpec("pop")),
+        out_specs=PartitionSpec("pop"),
+        check_vma=False,
+    )
+    by_member = NamedSharding(mesh, PartitionSpec("pop"))
+
+    @jax.jit
+    def fitness(population: jax.Array, key: jax.Array) -> jax.Array:
+        keys = jax.random.split(key, pop_size)
+        return sharded(population, jax.lax.with_sharding_constraint(keys, by_member))
+
+    return fitness

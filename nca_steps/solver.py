@@ -1,0 +1,69 @@
+"""evojax's PGPE, set up as the notebook does, plus the state a checkpoint needs to resume it."""
+
+from __future__ import annotations
+
+import logging
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from evojax.algo import PGPE
+
+from nca_steps.errors import StepError
+
+ALGORITHMS = ("pgpe",)
+
+
+def check_pop_size(pop_size: int) -> None:
+    """PGPE samples antithetic pairs, so the population must be even."""
+    if pop_size < 2 or pop_size % 2:
+        raise StepError(
+            f"population size {pop_size} is invalid for PGPE; use an even number >= 2"
+        )
+
+
+def make_pgpe(param_size: int, *, pop_size: int, lr: float, seed: int) -> PGPE:
+    """PGPE with Adam; center, stdev learning rates and initial stdev are 0.05, 0.01 and 0.1 x lr.
+
+    The center starts at zero, as the notebook leaves it.
+    """
+    check_pop_size(pop_size)
+    return PGPE(
+        pop_size=pop_size,
+        param_size=param_size,
+        optimizer="adam",
+        center_learning_rate=0.05 * lr,
+        stdev_learning_rate=0.01 * lr,
+        init_stdev=float(0.1 * lr),
+        seed=seed,
+        logger=logging.getLogger("nca_steps.pgpe"),
+    )
+
+
+def rank_safe(fitness: jax.Array) -> jax.Array:
+    """NaN or infinite fitness (an exploding rollout) becomes -inf, so it ranks worst."""
+    return jnp.where(jnp.isfinite(fitness), fitness, -jnp.inf)
+
+
+def get_state(solver: PGPE) -> dict[str, np.ndarray]:
+    """Everything that decides PGPE's next ``ask``: center, stdev, Adam moments, step, key."""
+    leaves = jax.tree_util.tree_leaves(solver._opt_state)
+    state = {f"opt_{i}": np.asarray(leaf) for i, leaf in enumerate(leaves)}
+    state.update(
+        center=np.asarray(solver._center),
+        stdev=np.asarray(solver._stdev),
+        t=np.asarray(solver._t),
+        key=np.asarray(solver._key),
+    )
+    return state
+
+
+def set_state(solver: PGPE, state: dict[str, np.ndarray]) -> None:
+    """Inverse of :func:`get_state` on a solver built with the same settings."""
+    treedef = jax.tree_util.tree_structure(solver._opt_state)
+    leaves = [jnp.asarray(state[f"opt_{i}"]) for i in range(treedef.num_leaves)]
+    solver._opt_state = jax.tree_util.tree_unflatten(treedef, leaves)
+    solver._center = jnp.asarray(state["center"])
+    solver._stdev = jnp.asarray(state["stdev"])
+    solver._t = int(state["t"])
+    solver._key = jnp.asarray(state["key"])

@@ -1,0 +1,152 @@
+"""Step ``train``: evolve one NCA for one (target, hyperparameter combination) with PGPE.
+
+Writes the solver's center (the trained parameters, ``.npy``) and a per-generation metrics CSV;
+checkpoints every few generations so that a killed job resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import sys
+import time
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from nca_steps import checkpoint
+from nca_steps.cli import add_hyperparameter_args, run_step
+from nca_steps.files import atomic_path, write_npy
+from nca_steps.runtime import use_cpu_threads
+
+METRICS = ("generation", "best_loss", "mean_loss", "center_loss", "stdev_mean", "seconds")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m nca_steps.train", description=__doc__)
+    p.add_argument("--target", required=True, help="padded target, .npy from prepare_target")
+    p.add_argument("--params-out", required=True, help="trained flat parameters (.npy)")
+    p.add_argument("--metrics-out", required=True, help="per-generation metrics (.csv)")
+    p.add_argument("--checkpoint", required=True, help="checkpoint file, kept until the run ends")
+    p.add_argument("--checkpoint-every", type=int, default=25, help="generations between saves")
+    p.add_argument("--log-every", type=int, default=10, help="generations between progress lines")
+    p.add_argument("--threads", type=int, default=1, help="CPU threads this job may use")
+    add_hyperparameter_args(p)
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    use_cpu_threads(args.threads, args.pop_size)
+    train(args)
+
+
+def train(args: argparse.Namespace) -> None:
+    import jax
+    import jax.numpy as jnp
+
+    from nca_steps.fitness import make_population_fitness, member_loss
+    from nca_steps.model import param_count
+    from nca_steps.solver import get_state, make_pgpe, rank_safe, set_state
+
+    target = np.load(args.target)
+    settings = {
+        "target_sha256": hashlib.sha256(target.tobytes()).hexdigest(),
+        "target_shape": list(target.shape),
+        **{k: getattr(args, k) for k in HYPERPARAMETER_KEYS},
+    }
+    solver = make_pgpe(param_count(args.channels), pop_size=args.pop_size, lr=args.lr, seed=args.seed)
+    rollout = dict(
+        channels=args.channels, steps=args.steps, loss_every=args.loss_every, fire_rate=args.fire_rate
+    )
+    fitness = make_population_fitness(target, pop_size=args.pop_size, **rollout)
+    center_loss = jax.jit(partial(member_loss, target=jnp.asarray(target), **rollout))
+    base_key = jax.random.PRNGKey(args.seed)
+    pop_key, center_key = jax.random.split(base_key)
+
+    rows: list[tuple[float, ...]] = []
+    start, elapsed = 0, 0.0
+    saved = checkpoint.load(args.checkpoint, settings)
+    if saved is not None:
+        set_state(solver, saved)
+        rows = [tuple(r) for r in saved["metrics"]]
+        start, elapsed = len(rows), float(saved["elapsed"])
+        log(f"resuming from {args.checkpoint} at generation {start}")
+    log(
+        f"training {args.generations} generations, population {args.pop_size}, "
+        f"{args.steps} steps, on {len(jax.devices())} {jax.devices()[0].platform} device(s)"
+    )
+
+    clock = time.perf_counter()
+    for gen in range(start, args.generations):
+        population = solver.ask()
+        fit = fitness(population, jax.random.fold_in(pop_key, gen))
+        solver.tell(rank_safe(fit))
+        center = solver.best_params
+        c_loss = float(center_loss(center, jax.random.fold_in(center_key, gen)))
+        if not bool(jnp.all(jnp.isfinite(center))):
+            raise_nonfinite(gen, args.checkpoint)
+        losses = -np.asarray(fit)
+        finite = losses[np.isfinite(losses)]
+        now = elapsed + time.perf_counter() - clock
+        rows.append(
+            (
+                gen,
+                float(finite.min()) if finite.size else np.nan,
+                float(finite.mean()) if finite.size else np.nan,
+                c_loss,
+                float(jnp.mean(solver._stdev)),
+                now,
+            )
+        )
+        done = gen + 1
+        if done % args.log_every == 0 or done == args.generations:
+            per_gen = (now - rows[0][-1]) / max(1, len(rows) - 1) if len(rows) > 1 else now
+            eta = per_gen * (args.generations - done)
+            log(
+                f"gen {done}/{args.generations}  best {rows[-1][1]:.5f}  center {c_loss:.5f}  "
+                f"{per_gen:.3f} s/gen  ETA {eta:.0f} s"
+            )
+        if done % args.checkpoint_every == 0 and done < args.generations:
+            checkpoint.save(args.checkpoint, settings, checkpoint_arrays(get_state(solver), rows, now))
+
+    write_metrics(args.metrics_out, rows)
+    write_npy(args.params_out, np.asarray(solver.best_params, np.float32))
+    Path(args.checkpoint).unlink(missing_ok=True)
+
+
+HYPERPARAMETER_KEYS = (
+    "pop_size", "lr", "generations", "steps", "loss_every", "fire_rate", "seed", "channels"
+)
+
+
+def checkpoint_arrays(state: dict, rows: list, elapsed: float) -> dict[str, np.ndarray]:
+    return {**state, "metrics": np.asarray(rows, np.float64), "elapsed": np.asarray(elapsed)}
+
+
+def raise_nonfinite(gen: int, checkpoint_path: str) -> None:
+    from nca_steps.errors import StepError
+
+    raise StepError(
+        f"the solver's center became NaN/Inf at generation {gen + 1}; lower lr "
+        f"(the last good checkpoint, if any, stays at {checkpoint_path})"
+    )
+
+
+def write_metrics(path: str, rows: list[tuple[float, ...]]) -> None:
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(METRICS)
+            for r in rows:
+                w.writerow([int(r[0]), *(f"{v:.8g}" for v in r[1:])])
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    run_step(main)

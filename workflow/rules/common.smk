@@ -1,0 +1,116 @@
+# Config validation and the input functions every rule uses.
+
+import itertools
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from nca_steps.emoji import noto_code
+from nca_steps.errors import StepError
+
+NAME = "[A-Za-z0-9][A-Za-z0-9_.-]*"
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def validate_config(config, schema_file):
+    """Fill the schema's defaults, then stop at the first problem with a one-line message."""
+    schema = yaml.safe_load(Path(schema_file).read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "top level"
+        raise ValueError(f"config error at {where}: {error.message}")
+    fill_defaults(config, schema, schema)
+    for name in combinations():
+        hp = combination(name)
+        if hp["steps"] % hp["loss_every"]:
+            raise ValueError(
+                f"config error at combinations.{name}: steps {hp['steps']} is not a multiple "
+                f"of loss_every {hp['loss_every']}"
+            )
+
+
+def fill_defaults(node, schema, root):
+    """Set the defaults the schema declares for missing keys, recursively."""
+    if "$ref" in schema:
+        schema = root["$defs"][schema["$ref"].split("/")[-1]]
+    for key, sub in schema.get("properties", {}).items():
+        if key not in node and "default" in sub:
+            node[key] = sub["default"]
+        if isinstance(node.get(key), dict):
+            fill_defaults(node[key], sub, root)
+
+
+wildcard_constraints:
+    target=NAME,
+    combination=NAME,
+    code="u[0-9a-f_]+",
+
+
+def targets():
+    return list(config["targets"])
+
+
+def combinations():
+    return list(config["combinations"])
+
+
+def combination(name):
+    """A combination's full hyperparameters: the shared ones, overridden by its own."""
+    return {**config["hyperparameters"], **(config["combinations"][name] or {})}
+
+
+def is_image_path(value):
+    return value.lower().endswith(IMAGE_SUFFIXES) or "/" in value or Path(value).is_file()
+
+
+def emoji_codes():
+    """Noto code -> emoji text, for every emoji target; two targets may not share an emoji."""
+    codes = {}
+    for name, value in config["targets"].items():
+        if is_image_path(value):
+            continue
+        try:
+            code = noto_code(value)
+        except StepError as err:
+            raise ValueError(f"config error at targets.{name}: {err}") from None
+        if code in codes.values():
+            raise ValueError(f"config error at targets.{name}: emoji {value} is listed twice")
+        codes[name] = code
+    return {code: config["targets"][name] for name, code in codes.items()}
+
+
+validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
+
+EMOJI_BY_CODE = emoji_codes()
+CODE_BY_TARGET = {
+    name: code for code, text in EMOJI_BY_CODE.items() for name, t in config["targets"].items() if t == text
+}
+
+
+def target_image(wildcards):
+    """The image a target is prepared from: the cached emoji PNG, or the user's file."""
+    name = wildcards.target
+    if name in CODE_BY_TARGET:
+        return f"resources/emoji/{CODE_BY_TARGET[name]}.png"
+    return config["targets"][name]
+
+
+def hyperparameter_args(wildcards):
+    hp = combination(wildcards.combination)
+    return " ".join(f"--{key.replace('_', '-')} {hp[key]}" for key in sorted(hp) if key != "algorithm")
+
+
+def run_dir(target, combination):
+    return f"results/runs/{target}/{combination}"
+
+
+def runs():
+    return list(itertools.product(targets(), combinations()))
+
+
+def all_outputs():
+    per_run = ["growth.gif", "training_curve.png", "evaluation.json"]
+    files = [f"{run_dir(t, c)}/{name}" for t, c in runs() for name in per_run]
+    return files + ["results/summary.csv", "results/overview.png"]

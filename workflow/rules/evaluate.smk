@@ -1,0 +1,32 @@
+# Evaluation: longer rollouts of the trained center from several random keys.
+
+
+rule evaluate:
+    input:
+        params="results/runs/{target}/{combination}/params.npy",
+        target="results/targets/{target}/target.npy",
+    output:
+        metrics="results/runs/{target}/{combination}/evaluation.json",
+        frames="results/runs/{target}/{combination}/frames.npz",
+        grown="results/runs/{target}/{combination}/grown.png",
+    params:
+        steps=lambda wc: combination(wc.combination)["steps"],
+        loss_every=lambda wc: combination(wc.combination)["loss_every"],
+        fire_rate=lambda wc: combination(wc.combination)["fire_rate"],
+        channels=lambda wc: combination(wc.combination)["channels"],
+        horizon=config["evaluation"]["horizon"],
+        rollouts=config["evaluation"]["rollouts"],
+        seed=config["evaluation"]["seed"],
+    log:
+        "logs/evaluate/{target}/{combination}.log",
+    benchmark:
+        "benchmarks/evaluate/{target}/{combination}.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    shell:
+        "python -m nca_steps.evaluate --params {input.params} --target {input.target} "
+        "--steps {params.steps} --loss-every {params.loss_every} --fire-rate {params.fire_rate} "
+        "--channels {params.channels} --horizon {params.horizon} --rollouts {params.rollouts} "
+        "--seed {params.seed} --threads {threads} --metrics-out {output.metrics} "
+        "--frames-out {output.frames} --grown-out {output.grown} > {log} 2>&1"

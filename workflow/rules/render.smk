@@ -1,0 +1,74 @@
+# Rendering: per-run GIF and training curve, then the summary table and overview figure.
+
+
+rule render_gif:
+    input:
+        "results/runs/{target}/{combination}/frames.npz",
+    output:
+        "results/runs/{target}/{combination}/growth.gif",
+    params:
+        zoom=config["render"]["zoom"],
+        fps=config["render"]["fps"],
+    log:
+        "logs/render_gif/{target}/{combination}.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+    shell:
+        "python -m nca_steps.render_gif --frames {input} --gif-out {output} "
+        "--zoom {params.zoom} --fps {params.fps} > {log} 2>&1"
+
+
+rule plot_curve:
+    input:
+        "results/runs/{target}/{combination}/metrics.csv",
+    output:
+        "results/runs/{target}/{combination}/training_curve.png",
+    log:
+        "logs/plot_curve/{target}/{combination}.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+    shell:
+        "python -m nca_steps.plot_curve --metrics {input} --title '{wildcards.target} / "
+        "{wildcards.combination}' --png-out {output} > {log} 2>&1"
+
+
+rule summarize:
+    input:
+        metrics=[f"{run_dir(t, c)}/metrics.csv" for t, c in runs()],
+        evaluations=[f"{run_dir(t, c)}/evaluation.json" for t, c in runs()],
+    output:
+        "results/summary.csv",
+    params:
+        runs=" ".join(
+            f"--run {t} {c} {run_dir(t, c)}/metrics.csv {run_dir(t, c)}/evaluation.json"
+            for t, c in runs()
+        ),
+    log:
+        "logs/summarize.log",
+    threads: 1
+    resources:
+        mem_mb=300,
+    shell:
+        "python -m nca_steps.summarize {params.runs} --csv-out {output} > {log} 2>&1"
+
+
+rule plot_overview:
+    input:
+        previews=[f"results/targets/{t}/preview.png" for t in targets()],
+        grown=[f"{run_dir(t, c)}/grown.png" for t, c in runs()],
+    output:
+        "results/overview.png",
+    params:
+        targets=targets(),
+        combinations=combinations(),
+    log:
+        "logs/plot_overview.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+    shell:
+        "python -m nca_steps.plot_overview --targets {params.targets} "
+        "--combinations {params.combinations} --previews {input.previews} "
+        "--grown {input.grown} --png-out {output} > {log} 2>&1"

@@ -1,0 +1,43 @@
+# Targets: emoji PNGs into the resources/ cache, then every target into a padded array.
+
+
+rule fetch_emoji:
+    output:
+        png="resources/emoji/{code}.png",
+        source="resources/emoji/{code}.json",
+    params:
+        emoji=lambda wc: EMOJI_BY_CODE[wc.code],
+        sources=config["emoji"]["sources"],
+        base_url=config["emoji"]["base_url"],
+        timeout=config["emoji"]["timeout"],
+        retries=config["emoji"]["retries"],
+    log:
+        "logs/fetch_emoji/{code}.log",
+    threads: 1
+    resources:
+        mem_mb=300,
+    shell:
+        "python -m nca_steps.fetch_emoji --emoji {params.emoji:q} "
+        "--png-out {output.png} --source-out {output.source} --sources {params.sources} "
+        "--base-url {params.base_url:q} --timeout {params.timeout} --retries {params.retries} "
+        "> {log} 2>&1"
+
+
+rule prepare_target:
+    input:
+        target_image,
+    output:
+        target="results/targets/{target}/target.npy",
+        preview="results/targets/{target}/preview.png",
+    params:
+        size=config["target_size"],
+        padding=config["target_padding"],
+    log:
+        "logs/prepare_target/{target}.log",
+    threads: 1
+    resources:
+        mem_mb=300,
+    shell:
+        "python -m nca_steps.prepare_target --image {input:q} --size {params.size} "
+        "--padding {params.padding} --target-out {output.target} "
+        "--preview-out {output.preview} > {log} 2>&1"

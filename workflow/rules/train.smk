@@ -1,0 +1,27 @@
+# Training: one PGPE job per (target, combination); resumes from its checkpoint if killed.
+
+
+rule train:
+    input:
+        target="results/targets/{target}/target.npy",
+    output:
+        params="results/runs/{target}/{combination}/params.npy",
+        metrics="results/runs/{target}/{combination}/metrics.csv",
+    params:
+        hyperparameters=hyperparameter_args,
+        checkpoint="results/checkpoints/{target}/{combination}.npz",
+        checkpoint_every=config["training"]["checkpoint_every"],
+        log_every=config["training"]["log_every"],
+    log:
+        "logs/train/{target}/{combination}.log",
+    benchmark:
+        "benchmarks/train/{target}/{combination}.tsv"
+    threads: config["training"]["threads"]
+    resources:
+        mem_mb=config["training"]["mem_mb"],
+        gpu=config["training"]["gpus"],
+    shell:
+        "python -m nca_steps.train --target {input.target} --params-out {output.params} "
+        "--metrics-out {output.metrics} --checkpoint {params.checkpoint} "
+        "--checkpoint-every {params.checkpoint_every} --log-every {params.log_every} "
+        "--threads {threads} {params.hyperparameters} > {log} 2>&1"
