@@ -20,7 +20,7 @@ rule evaluate:
     log:
         "logs/evaluate/{target}/{combination}.log",
     benchmark:
-        "benchmarks/evaluate/{target}/{combination}.tsv"
+        "results/benchmarks/evaluate/{target}/{combination}.tsv"
     threads: 1
     resources:
         mem_mb=2000,

@@ -15,7 +15,7 @@ rule train:
     log:
         "logs/train/{target}/{combination}.log",
     benchmark:
-        "benchmarks/train/{target}/{combination}.tsv"
+        "results/benchmarks/train/{target}/{combination}.tsv"
     threads: config["training"]["threads"]
     resources:
         mem_mb=config["training"]["mem_mb"],

@@ -1,0 +1,33 @@
+"""Shared fixtures: the repository root, a tiny target, and a subprocess runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def tiny_target() -> np.ndarray:
+    """A 10x12 padded premultiplied RGBA target with a filled disc in the middle."""
+    y, x = np.mgrid[:10, :12]
+    alpha = (((y - 5) ** 2 + (x - 6) ** 2) <= 9).astype(np.float32)
+    rgba = np.stack([0.8 * alpha, 0.2 * alpha, 0.4 * alpha, alpha], axis=-1)
+    return rgba.astype(np.float32)
+
+
+def run_module(module: str, *args: str, env: dict | None = None, cwd: Path | None = None):
+    """Run ``python -m module args`` and return the completed process (never raises)."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )

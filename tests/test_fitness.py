@@ -1,0 +1,97 @@
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import jax
+import numpy as np
+import pytest
+
+from nca_steps import fitness, model, reference
+
+C = 16
+
+
+def population(n: int, seed: int = 0) -> jax.Array:
+    base = model.init_params(jax.random.PRNGKey(seed), C)
+    return base + 0.05 * jax.random.normal(jax.random.PRNGKey(seed + 1), (n, base.size))
+
+
+def test_fitness_equals_reference_at_fire_rate_one(tiny_target):
+    pop = population(4)
+    settings = dict(channels=C, steps=12, loss_every=4, fire_rate=1.0)
+    ours = fitness.make_population_fitness(tiny_target, pop_size=4, **settings)
+    theirs = reference.make_population_fitness(tiny_target, **settings)
+    key = jax.random.PRNGKey(3)
+    got = np.asarray(ours(pop, key))
+    expected = np.asarray(theirs(pop, jax.random.split(key, 4)))
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    assert len(set(got.round(6))) == 4  # members differ, so the order is checked too
+
+
+def test_zero_parameters_score_the_seed_against_the_target(tiny_target):
+    f = fitness.make_population_fitness(
+        tiny_target, pop_size=2, channels=C, steps=6, loss_every=3, fire_rate=0.5
+    )
+    got = np.asarray(f(np.zeros((2, model.param_count(C)), np.float32), jax.random.PRNGKey(0)))
+    seed = np.asarray(model.seed_grid(*tiny_target.shape[:2], C))[..., :4]
+    expected = -2 * np.square(seed - tiny_target).mean()
+    np.testing.assert_allclose(got, [expected, expected], rtol=1e-6)
+
+
+def test_batch_size_does_not_change_results(tiny_target):
+    pop = population(8)
+    settings = dict(pop_size=8, channels=C, steps=8, loss_every=4, fire_rate=0.5)
+    key = jax.random.PRNGKey(7)
+    a = fitness.make_population_fitness(tiny_target, batch=1, **settings)(pop, key)
+    b = fitness.make_population_fitness(tiny_target, batch=8, **settings)(pop, key)
+    np.testing.assert_allclose(a, b, rtol=1e-5)
+
+
+def test_steps_must_be_a_multiple_of_loss_every(tiny_target):
+    with pytest.raises(ValueError, match="steps 10 is not a multiple of loss_every 4"):
+        fitness.make_population_fitness(
+            tiny_target, pop_size=2, channels=C, steps=10, loss_every=4, fire_rate=0.5
+        )
+
+
+TWO_DEVICES = textwrap.dedent(
+    """
+    import json, sys
+    import jax, numpy as np
+    from nca_steps import fitness
+    target = np.load(sys.argv[1]); pop = np.load(sys.argv[2])
+    assert len(jax.devices()) == 2, jax.devices()
+    f = fitness.make_population_fitness(
+        target, pop_size=len(pop), channels=16, steps=8, loss_every=4, fire_rate=0.5)
+    print(json.dumps(np.asarray(f(pop, jax.random.PRNGKey(7))).tolist()))
+    try:
+        fitness.make_population_fitness(
+            target, pop_size=3, channels=16, steps=8, loss_every=4, fire_rate=0.5)
+    except ValueError as err:
+        print(err)
+    """
+)
+
+
+def test_two_devices_agree_with_one(tiny_target, tmp_path):
+    pop = np.asarray(population(6))
+    np.save(tmp_path / "target.npy", tiny_target)
+    np.save(tmp_path / "pop.npy", pop)
+    script = tmp_path / "two.py"
+    script.write_text(TWO_DEVICES)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "target.npy"), str(tmp_path / "pop.npy")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    two = np.asarray(json.loads(lines[0]))
+    one = fitness.make_population_fitness(
+        tiny_target, pop_size=6, channels=C, steps=8, loss_every=4, fire_rate=0.5
+    )(pop, jax.random.PRNGKey(7))
+    np.testing.assert_allclose(two, one, rtol=1e-5)
+    assert lines[1] == "population size 3 does not divide across 2 devices; use a multiple of 2"
