@@ -43,13 +43,22 @@ def check_png(data: bytes, what: str) -> None:
         raise StepError(f"{what} is a broken PNG ({err})") from err
 
 
+def why(err: requests.RequestException, timeout: float) -> str:
+    """A short reason; urllib3's retries wrap timeouts inside connection errors."""
+    text = str(err)
+    if isinstance(err, requests.Timeout) or "timed out" in text:
+        return f"no answer within {timeout:g} s (timeout)"
+    if "refused" in text:
+        return "connection refused"
+    return type(err).__name__
+
+
 def fetch_png(url: str, *, label: str, timeout: float = 10.0, retries: int = 3) -> bytes:
     """GET ``url`` and return its bytes once they are known to be a complete PNG."""
     try:
         response = session(retries).get(url, timeout=timeout)
     except requests.RequestException as err:
-        reason = type(err).__name__
-        raise StepError(f"could not download {label} from {url}: {reason}") from err
+        raise StepError(f"could not download {label} from {url}: {why(err, timeout)}") from err
     if response.status_code == 404:
         raise StepError(f"Noto has no PNG for {label}: HTTP 404 at {url}")
     if response.status_code != 200:

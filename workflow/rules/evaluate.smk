@@ -17,6 +17,8 @@ rule evaluate:
         horizon=config["evaluation"]["horizon"],
         rollouts=config["evaluation"]["rollouts"],
         seed=config["evaluation"]["seed"],
+    conda:
+        "../envs/nca-steps.yaml"
     log:
         "logs/evaluate/{target}/{combination}.log",
     benchmark:

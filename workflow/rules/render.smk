@@ -9,6 +9,8 @@ rule render_gif:
     params:
         zoom=config["render"]["zoom"],
         fps=config["render"]["fps"],
+    conda:
+        "../envs/nca-steps.yaml"
     log:
         "logs/render_gif/{target}/{combination}.log",
     threads: 1
@@ -24,6 +26,8 @@ rule plot_curve:
         "results/runs/{target}/{combination}/metrics.csv",
     output:
         "results/runs/{target}/{combination}/training_curve.png",
+    conda:
+        "../envs/nca-steps.yaml"
     log:
         "logs/plot_curve/{target}/{combination}.log",
     threads: 1
@@ -45,6 +49,8 @@ rule summarize:
             f"--run {t} {c} {run_dir(t, c)}/metrics.csv {run_dir(t, c)}/evaluation.json"
             for t, c in runs()
         ),
+    conda:
+        "../envs/nca-steps.yaml"
     log:
         "logs/summarize.log",
     threads: 1
@@ -63,6 +69,8 @@ rule plot_overview:
     params:
         targets=targets(),
         combinations=combinations(),
+    conda:
+        "../envs/nca-steps.yaml"
     log:
         "logs/plot_overview.log",
     threads: 1

@@ -11,6 +11,8 @@ rule fetch_emoji:
         base_url=config["emoji"]["base_url"],
         timeout=config["emoji"]["timeout"],
         retries=config["emoji"]["retries"],
+    conda:
+        "../envs/nca-steps.yaml"
     log:
         "logs/fetch_emoji/{code}.log",
     threads: 1
@@ -32,6 +34,8 @@ rule prepare_target:
     params:
         size=config["target_size"],
         padding=config["target_padding"],
+    conda:
+        "../envs/nca-steps.yaml"
     log:
         "logs/prepare_target/{target}.log",
     threads: 1

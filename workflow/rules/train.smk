@@ -12,6 +12,8 @@ rule train:
         checkpoint="results/checkpoints/{target}/{combination}.npz",
         checkpoint_every=config["training"]["checkpoint_every"],
         log_every=config["training"]["log_every"],
+    conda:
+        "../envs/nca-steps.yaml"
     log:
         "logs/train/{target}/{combination}.log",
     benchmark:

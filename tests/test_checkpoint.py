@@ -1,0 +1,20 @@
+import numpy as np
+import pytest
+
+from nca_steps import checkpoint
+from nca_steps.errors import StepError
+
+
+def test_round_trip_and_missing(tmp_path):
+    path = tmp_path / "c.npz"
+    assert checkpoint.load(path, {"lr": 0.1}) is None
+    checkpoint.save(path, {"lr": 0.1, "pop_size": 4}, {"center": np.arange(3.0)})
+    got = checkpoint.load(path, {"pop_size": 4, "lr": 0.1})
+    np.testing.assert_array_equal(got["center"], np.arange(3.0))
+
+
+def test_other_settings_are_refused(tmp_path):
+    path = tmp_path / "c.npz"
+    checkpoint.save(path, {"lr": 0.1, "pop_size": 4}, {"center": np.zeros(2)})
+    with pytest.raises(StepError, match=r"other settings \(lr differ\); delete it"):
+        checkpoint.load(path, {"lr": 0.2, "pop_size": 4})

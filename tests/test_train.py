@@ -1,0 +1,101 @@
+"""The train step as Snakemake runs it: a subprocess writing real files."""
+
+from __future__ import annotations
+
+import csv
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from tests.conftest import run_module
+
+SETTINGS = ["--pop-size", "8", "--lr", "0.1", "--steps", "8", "--loss-every", "4", "--seed", "3"]
+
+
+def train_args(tmp_path, name: str, generations: int, *extra: str) -> list[str]:
+    return [
+        "--target", str(tmp_path / "target.npy"),
+        "--params-out", str(tmp_path / f"{name}.npy"),
+        "--metrics-out", str(tmp_path / f"{name}.csv"),
+        "--checkpoint", str(tmp_path / f"{name}.ckpt.npz"),
+        "--generations", str(generations),
+        *SETTINGS,
+        *extra,
+    ]
+
+
+def metrics(path) -> list[dict[str, str]]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def without_seconds(rows):
+    return [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
+
+
+@pytest.fixture
+def target_file(tmp_path, tiny_target):
+    np.save(tmp_path / "target.npy", tiny_target)
+    return tmp_path
+
+
+def test_same_seed_same_results(target_file):
+    tmp = target_file
+    for name in ("a", "b"):
+        proc = run_module("nca_steps.train", *train_args(tmp, name, 12))
+        assert proc.returncode == 0, proc.stderr
+    np.testing.assert_array_equal(np.load(tmp / "a.npy"), np.load(tmp / "b.npy"))
+    assert without_seconds(metrics(tmp / "a.csv")) == without_seconds(metrics(tmp / "b.csv"))
+    rows = metrics(tmp / "a.csv")
+    assert [int(r["generation"]) for r in rows] == list(range(12))
+    assert float(rows[-1]["center_loss"]) < float(rows[0]["center_loss"])  # it learns
+    assert not (tmp / "a.ckpt.npz").exists()  # removed once the run is done
+    assert np.load(tmp / "a.npy").shape == (8336,)
+
+
+def test_killed_run_resumes_bit_identical(target_file):
+    tmp = target_file
+    gens = 300
+    full = run_module("nca_steps.train", *train_args(tmp, "full", gens))
+    assert full.returncode == 0, full.stderr
+
+    cmd = [sys.executable, "-m", "nca_steps.train", *train_args(tmp, "cut", gens, "--checkpoint-every", "5")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (tmp / "cut.ckpt.npz").exists() and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (tmp / "cut.npy").exists(), "the run finished before it could be killed"
+    assert (tmp / "cut.ckpt.npz").exists()
+
+    resumed = run_module("nca_steps.train", *train_args(tmp, "cut", gens, "--checkpoint-every", "5"))
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming from" in resumed.stderr
+    np.testing.assert_array_equal(np.load(tmp / "cut.npy"), np.load(tmp / "full.npy"))
+    assert without_seconds(metrics(tmp / "cut.csv")) == without_seconds(metrics(tmp / "full.csv"))
+
+
+def test_checkpoint_of_other_settings_is_refused(target_file):
+    tmp = target_file
+    from nca_steps import checkpoint
+
+    checkpoint.save(tmp / "x.ckpt.npz", {"lr": 5.0}, {"center": np.zeros(3)})
+    proc = run_module("nca_steps.train", *train_args(tmp, "x", 4))
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: checkpoint ") and "delete it to start this run over" in last
+    assert not (tmp / "x.npy").exists() and not (tmp / "x.csv").exists()
+
+
+def test_odd_population_is_one_line_error(target_file):
+    proc = run_module("nca_steps.train", *train_args(target_file, "odd", 2), "--pop-size", "7")
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        "error: population size 7 is invalid for PGPE; use an even number >= 2"
+    )

@@ -1,0 +1,138 @@
+"""The real Snakefile on a tiny config in a temporary folder."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+from tests.conftest import ROOT
+
+TINY = {
+    "targets": {"lizard": "🦎", "disc": "disc.png"},
+    "target_size": 8,
+    "target_padding": 2,
+    "emoji": {"sources": ["shipped"]},
+    "hyperparameters": {
+        "algorithm": "pgpe", "pop_size": 4, "lr": 0.08, "generations": 3, "steps": 4,
+        "loss_every": 2, "fire_rate": 0.5, "seed": 1, "channels": 16,
+    },
+    "combinations": {"base": {}},
+    "training": {"log_every": 1},
+    "evaluation": {"rollouts": 2, "horizon": 2},
+}
+
+
+def snakemake(workdir: Path, *args: str, config: dict | None = None) -> subprocess.CompletedProcess:
+    if config is not None:
+        (workdir / "tiny.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    cmd = [
+        sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory",
+        str(workdir), "--configfile", str(workdir / "tiny.yaml"), "--replace-workflow-config",
+        *args,
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+def planned_jobs(workdir: Path) -> dict[str, int]:
+    proc = snakemake(workdir, "--dry-run")
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    out = proc.stdout + proc.stderr
+    if "Nothing to be done" in out:
+        return {}
+    table = out.split("Job stats:")[1].split("Reasons:")[0]
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"}
+
+
+@pytest.fixture(scope="module")
+def done(tmp_path_factory) -> Path:
+    """A finished run of the whole pipeline."""
+    workdir = tmp_path_factory.mktemp("run")
+    disc = np.zeros((12, 12, 4), np.uint8)
+    disc[3:9, 3:9] = (30, 120, 200, 255)
+    Image.fromarray(disc).save(workdir / "disc.png")
+    (workdir / "tiny.yaml").write_text(yaml.safe_dump(TINY, allow_unicode=True, sort_keys=False))
+    assert planned_jobs(workdir) == {
+        "fetch_emoji": 1, "prepare_target": 2, "train": 2, "evaluate": 2, "render_gif": 2,
+        "plot_curve": 2, "summarize": 1, "plot_overview": 1, "all": 1,
+    }
+    proc = snakemake(workdir, "--cores", "2")
+    assert proc.returncode == 0, proc.stderr
+    return workdir
+
+
+def test_all_outputs(done):
+    for target in ("lizard", "disc"):
+        run = done / "results" / "runs" / target / "base"
+        for name in ("params.npy", "metrics.csv", "evaluation.json", "growth.gif", "training_curve.png"):
+            assert (run / name).stat().st_size > 0, name
+        assert np.load(run / "params.npy").shape == (8336,)
+        assert np.load(run / "frames.npz")["rgba"].shape == (2 * 4 + 1, 12, 12, 4)
+        assert Image.open(run / "growth.gif").n_frames > 1  # equal frames are merged
+        assert json.loads((run / "evaluation.json").read_text())["horizon_steps"] == 8
+        log = (done / "logs" / "train" / target / "base.log").read_text()
+        assert len(re.findall(r"^gen \d+/3 .* s/gen  ETA", log, re.M)) == 3
+        assert (done / "results" / "benchmarks" / "train" / target / "base.tsv").exists()
+    source = json.loads((done / "resources" / "emoji" / "u1f98e.json").read_text())
+    assert source["source"] == "shipped" and source["emoji"] == "🦎"
+    assert Image.open(done / "results" / "overview.png").size[0] > 200
+
+
+def test_summary_table(done):
+    with open(done / "results" / "summary.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["target"], r["combination"], r["generations"]) for r in rows] == [
+        ("lizard", "base", "3"), ("disc", "base", "3")
+    ]
+    for r in rows:
+        assert float(r["final_training_loss"]) > 0 and float(r["wall_seconds"]) > 0
+        assert float(r["evaluation_loss"]) <= float(r["empty_grid_loss"]) * 2
+
+
+def test_rerun_does_nothing_and_deleted_figure_only_rerenders(done):
+    assert planned_jobs(done) == {}
+    (done / "results" / "runs" / "disc" / "base" / "growth.gif").unlink()
+    assert planned_jobs(done) == {"render_gif": 1, "all": 1}
+
+
+def test_new_combination_runs_only_new_jobs(done):
+    config = {**TINY, "combinations": {"base": {}, "fast": {"lr": 0.2}}}
+    (done / "tiny.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    jobs = planned_jobs(done)
+    assert jobs["train"] == 2 and jobs["evaluate"] == 2 and "prepare_target" not in jobs
+    assert "fetch_emoji" not in jobs
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"tragets": {}}, "config error at top level: Additional properties are not allowed ('tragets'"),
+        ({"hyperparameters": {**TINY["hyperparameters"], "pop_size": 5}},
+         "config error at hyperparameters.pop_size: 5 is not a multiple of 2"),
+        ({"hyperparameters": {**TINY["hyperparameters"], "steps": 5}},
+         "config error at combinations.base: steps 5 is not a multiple of loss_every 2"),
+        ({"targets": {"x": "hello"}}, "config error at targets.x: 'hello' is not a single emoji"),
+        ({"targets": {"a": "🦎", "b": "🦎"}}, "config error at targets.b: emoji 🦎 is listed twice"),
+        ({"targets": {"bad name": "🦎"}}, "config error at targets: 'bad name' does not match"),
+        ({"combinations": {"c": {"lr": "fast"}}}, "config error at combinations.c"),
+    ],
+)
+def test_bad_config_is_one_clear_error(tmp_path, change, message):
+    proc = snakemake(tmp_path, "--dry-run", config={**TINY, **change})
+    assert proc.returncode != 0
+    assert message in proc.stderr + proc.stdout
+
+
+def test_lint_is_clean():
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
