@@ -1,0 +1,100 @@
+"""Seconds per generation: nca-steps' fitness against the notebook's formulation, in one process.
+
+A generation is PGPE's ask, the population fitness and tell. Both formulations grow the same
+population from the same seed; the figures are medians over ``--repeats`` generations after one
+warm-up (compile) generation.
+
+    python benchmarks/fitness_speed.py                      # notebook settings: 40-px lizard
+    python benchmarks/fitness_speed.py --size 20 --pop-size 32 --steps 32 --loss-every 32
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from nca_steps import reference
+from nca_steps.emoji_sources import SHIPPED_DIR
+from nca_steps.fitness import make_population_fitness
+from nca_steps.images import prepare_target, read_rgba
+from nca_steps.model import HIDDEN, param_count
+from nca_steps.runtime import use_cpu_threads
+from nca_steps.solver import make_pgpe
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--size", type=int, default=40)
+    p.add_argument("--padding", type=int, default=4)
+    p.add_argument("--pop-size", type=int, default=128)
+    p.add_argument("--steps", type=int, default=90)
+    p.add_argument("--loss-every", type=int, default=30)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--threads", type=int, default=os.cpu_count(), help="as a training job's")
+    p.add_argument("--batch", type=int, default=None, help="members grown at once per device")
+    p.add_argument("--skip-reference", action="store_true")
+    return p.parse_args()
+
+
+def seconds_per_generation(fitness_call, pop_size: int, repeats: int) -> float:
+    solver = make_pgpe(param_count(16), pop_size=pop_size, lr=0.08, seed=1)
+    times = []
+    for gen in range(repeats + 1):
+        start = time.perf_counter()
+        population = solver.ask()
+        fit = fitness_call(population, jax.random.fold_in(jax.random.PRNGKey(0), gen))
+        solver.tell(fit)
+        jax.block_until_ready(solver.best_params)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[1:])
+
+
+def matmul_peak() -> float:
+    """This machine's fp32 GFLOP/s on a large square matrix product."""
+    a = jnp.ones((4096, 4096), jnp.float32)
+    f = jax.jit(lambda a: a @ a)
+    f(a).block_until_ready()
+    start = time.perf_counter()
+    for _ in range(3):
+        r = f(a)
+    r.block_until_ready()
+    return 3 * 2 * 4096**3 / (time.perf_counter() - start) / 1e9
+
+
+def main() -> None:
+    args = parse_args()
+    use_cpu_threads(args.threads, args.pop_size)
+    target = prepare_target(read_rgba(SHIPPED_DIR / "emoji_u1f98e.png"), args.size, args.padding)
+    h, w = target.shape[:2]
+    flop = args.pop_size * args.steps * h * w * 2 * (3 * 16 * HIDDEN + HIDDEN * 16)
+    settings = dict(channels=16, steps=args.steps, loss_every=args.loss_every, fire_rate=0.5)
+    print(
+        f"grid {h}x{w}, population {args.pop_size}, {args.steps} steps, "
+        f"{flop / 1e12:.3f} TFLOP per generation (MLP only), {len(jax.devices())} device(s)"
+    )
+    ours = make_population_fitness(target, pop_size=args.pop_size, batch=args.batch, **settings)
+    t_ours = seconds_per_generation(ours, args.pop_size, args.repeats)
+    peak = matmul_peak()
+    print(f"nca-steps: {t_ours:8.3f} s/generation  {flop / t_ours / 1e9:6.1f} GFLOP/s  "
+          f"({flop / t_ours / 1e9 / peak:.0%} of the {peak:.0f} GFLOP/s matmul peak)")
+    if args.skip_reference:
+        return
+    theirs = reference.make_population_fitness(target, **settings)
+
+    def notebook(population, key):
+        return theirs(population, jax.random.split(key, args.pop_size))
+
+    t_ref = seconds_per_generation(notebook, args.pop_size, args.repeats)
+    print(f"notebook:  {t_ref:8.3f} s/generation  {flop / t_ref / 1e9:6.1f} GFLOP/s")
+    print(f"speed-up:  {t_ref / t_ours:8.2f}x")
+
+
+if __name__ == "__main__":
+    np.set_printoptions(precision=4)
+    main()
