@@ -81,8 +81,10 @@ def main() -> None:
     ours = make_population_fitness(target, pop_size=args.pop_size, batch=args.batch, **settings)
     t_ours = seconds_per_generation(ours, args.pop_size, args.repeats)
     peak = matmul_peak()
-    print(f"nca-steps: {t_ours:8.3f} s/generation  {flop / t_ours / 1e9:6.1f} GFLOP/s  "
-          f"({flop / t_ours / 1e9 / peak:.0%} of the {peak:.0f} GFLOP/s matmul peak)")
+    print(
+        f"nca-steps: {t_ours:8.3f} s/generation  {flop / t_ours / 1e9:6.1f} GFLOP/s  "
+        f"({flop / t_ours / 1e9 / peak:.0%} of the {peak:.0f} GFLOP/s matmul peak)"
+    )
     if args.skip_reference:
         return
     theirs = reference.make_population_fitness(target, **settings)

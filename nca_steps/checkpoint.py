@@ -29,7 +29,9 @@ def load(path: str | os.PathLike, settings: dict[str, Any]) -> dict[str, np.ndar
         arrays = {k: data[k] for k in data.files}
     saved = json.loads(str(arrays.pop("settings")))
     if saved != json.loads(json.dumps(settings, sort_keys=True)):
-        changed = sorted(k for k in saved.keys() | settings.keys() if saved.get(k) != settings.get(k))
+        changed = sorted(
+            k for k in saved.keys() | settings.keys() if saved.get(k) != settings.get(k)
+        )
         raise StepError(
             f"checkpoint {path} was made with other settings ({', '.join(changed)} differ); "
             "delete it to start this run over"

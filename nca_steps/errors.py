@@ -2,4 +2,4 @@
 
 
 class StepError(Exception):
-    """Bad input or an unreachable source: the message names the bad value and what would be valid."""
+    """Bad input or an unreachable source; the message names the value and what is valid."""

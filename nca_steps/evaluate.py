@@ -13,7 +13,6 @@ import numpy as np
 from PIL import Image
 
 from nca_steps.cli import run_step
-from nca_steps.errors import StepError
 from nca_steps.files import atomic_path, write_json
 from nca_steps.images import to_rgb, to_uint8
 from nca_steps.runtime import use_cpu_threads
@@ -42,22 +41,22 @@ def main(argv: list[str] | None = None) -> None:
     use_cpu_threads(args.threads)
     import jax
 
-    from nca_steps.model import param_count, rollout
+    from nca_steps.model import rollout
 
     params = np.load(args.params)
-    if params.shape != (param_count(args.channels),):
-        raise StepError(
-            f"parameters {args.params} have shape {params.shape}; "
-            f"{args.channels} channels need ({param_count(args.channels)},)"
-        )
     target = np.load(args.target)
     height, width = target.shape[:2]
     total = args.horizon * args.steps
     grow = jax.jit(
         jax.vmap(
             lambda key: rollout(
-                params, key, total, height=height, width=width,
-                channels=args.channels, fire_rate=args.fire_rate,
+                params,
+                key,
+                total,
+                height=height,
+                width=width,
+                channels=args.channels,
+                fire_rate=args.fire_rate,
             )[..., :4]
         )
     )

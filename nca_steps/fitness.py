@@ -24,6 +24,40 @@ def rgba_mse(x: jax.Array, target: jax.Array) -> jax.Array:
     return jnp.mean(jnp.square(x[..., :4] - target))
 
 
+WINDOW_GROWTH = 4  # steps between enlargements of the computed window
+
+
+def growth_plan(height: int, width: int, steps: int, loss_every: int) -> list[tuple[int, int]]:
+    """Cut the rollout into segments ``(first, last)`` of steps, 1-based and inclusive.
+
+    Segments end at every loss step and, while the living region is smaller than the grid,
+    every ``WINDOW_GROWTH`` steps, so that each can be grown on a window just large enough.
+    """
+    full = max(height // 2, height - 1 - height // 2, width // 2, width - 1 - width // 2)
+    ends = set(range(loss_every, steps + 1, loss_every))
+    ends |= set(range(WINDOW_GROWTH, min(full, steps) + 1, WINDOW_GROWTH)) | {min(full, steps)}
+    ends = sorted(ends)
+    return [(first + 1, last) for first, last in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+def grow_window(params, x: jax.Array, keys: jax.Array, radius: int, fire_rate: float) -> jax.Array:
+    """Grow ``len(keys)`` steps on the window of ``radius`` around the seed, exactly.
+
+    Nothing lives farther than ``s`` cells from the seed after step ``s``: a cell outside the
+    living mask is zeroed, and the mask reaches one cell beyond the living ones. So a window of
+    radius ``s`` around the seed, zero-padded, computes the same steps as the whole grid.
+    """
+    height, width = x.shape[:2]
+    top, left = max(0, height // 2 - radius), max(0, width // 2 - radius)
+    bottom, right = min(height, height // 2 + radius + 1), min(width, width // 2 + radius + 1)
+
+    def one_step(w: jax.Array, k: jax.Array) -> tuple[jax.Array, None]:
+        return step(params, w, k, fire_rate), None
+
+    window, _ = jax.lax.scan(one_step, x[top:bottom, left:right], keys)
+    return jnp.pad(window, ((top, height - bottom), (left, width - right), (0, 0)))
+
+
 def member_loss(
     flat: jax.Array,
     key: jax.Array,
@@ -35,19 +69,17 @@ def member_loss(
     fire_rate: float,
     angle: float = 0.0,
 ) -> jax.Array:
-    """Sum of :func:`rgba_mse` after every ``loss_every`` of ``steps`` updates (the notebook's loss)."""
+    """Sum of :func:`rgba_mse` after every ``loss_every`` of ``steps`` updates (as the notebook)."""
     params = rotate_sobel(unflatten(flat, channels), angle)
-
-    def grow_then_score(x: jax.Array, chunk_key: jax.Array) -> tuple[jax.Array, jax.Array]:
-        def one_step(x: jax.Array, k: jax.Array) -> tuple[jax.Array, None]:
-            return step(params, x, k, fire_rate), None
-
-        x, _ = jax.lax.scan(one_step, x, jax.random.split(chunk_key, loss_every))
-        return x, rgba_mse(x, target)
-
-    x0 = seed_grid(target.shape[0], target.shape[1], channels)
-    _, losses = jax.lax.scan(grow_then_score, x0, jax.random.split(key, steps // loss_every))
-    return losses.sum()
+    height, width = target.shape[:2]
+    x = seed_grid(height, width, channels)
+    loss = jnp.zeros((), jnp.float32)
+    for first, last in growth_plan(height, width, steps, loss_every):
+        keys = jax.random.split(jax.random.fold_in(key, first), last - first + 1)
+        x = grow_window(params, x, keys, last, fire_rate)
+        if last % loss_every == 0:
+            loss = loss + rgba_mse(x, target)
+    return loss
 
 
 def check_divisible(pop_size: int, n_devices: int) -> None:

@@ -14,6 +14,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from nca_steps.errors import StepError
+
 HIDDEN = 128
 ALPHA = 3
 ALIVE_THRESHOLD = 0.1
@@ -47,9 +49,7 @@ def unflatten(flat: jax.Array, channels: int) -> Params:
 
 def flatten(params: Params) -> jax.Array:
     """Inverse of :func:`unflatten`."""
-    return jnp.concatenate(
-        [params.b1, params.w1.ravel(), params.b2, params.w2.ravel()]
-    )
+    return jnp.concatenate([params.b1, params.w1.ravel(), params.b2, params.w2.ravel()])
 
 
 def init_params(key: jax.Array, channels: int) -> jax.Array:
@@ -92,9 +92,7 @@ def perceive(x: jax.Array) -> jax.Array:
 def living_mask(x: jax.Array) -> jax.Array:
     """Cells with alpha > 0.1 somewhere in their 3x3 neighbourhood: (H, W, 1) bool."""
     alpha = x[..., ALPHA : ALPHA + 1]
-    pooled = jax.lax.reduce_window(
-        alpha, -jnp.inf, jax.lax.max, (3, 3, 1), (1, 1, 1), "SAME"
-    )
+    pooled = jax.lax.reduce_window(alpha, -jnp.inf, jax.lax.max, (3, 3, 1), (1, 1, 1), "SAME")
     return pooled > ALIVE_THRESHOLD
 
 
@@ -138,7 +136,7 @@ def rollout(
     """
     flat = jnp.asarray(flat_params, jnp.float32)
     if flat.shape != (param_count(channels),):
-        raise ValueError(
+        raise StepError(
             f"parameter vector has shape {flat.shape}; {channels} channels need "
             f"({param_count(channels)},)"
         )
@@ -151,4 +149,3 @@ def rollout(
     x0 = seed_grid(height, width, channels)
     _, states = jax.lax.scan(body, x0, jax.random.split(key, steps))
     return jnp.concatenate([x0[None], states])
-

@@ -1,4 +1,4 @@
-"""Step ``plot_overview``: targets beside grown results, a row per target, a column per combination."""
+"""Step ``plot_overview``: targets beside grown results; a row per target, a column per run."""
 
 from __future__ import annotations
 

@@ -17,9 +17,7 @@ ALGORITHMS = ("pgpe",)
 def check_pop_size(pop_size: int) -> None:
     """PGPE samples antithetic pairs, so the population must be even."""
     if pop_size < 2 or pop_size % 2:
-        raise StepError(
-            f"population size {pop_size} is invalid for PGPE; use an even number >= 2"
-        )
+        raise StepError(f"population size {pop_size} is invalid for PGPE; use an even number >= 2")
 
 
 def make_pgpe(param_size: int, *, pop_size: int, lr: float, seed: int) -> PGPE:

@@ -11,15 +11,24 @@ from nca_steps.files import atomic_path
 from nca_steps.plot_curve import read_metrics
 
 COLUMNS = (
-    "target", "combination", "generations", "final_training_loss", "evaluation_loss",
-    "empty_grid_loss", "evaluation_vs_empty", "wall_seconds",
+    "target",
+    "combination",
+    "generations",
+    "final_training_loss",
+    "evaluation_loss",
+    "empty_grid_loss",
+    "evaluation_vs_empty",
+    "wall_seconds",
 )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m nca_steps.summarize", description=__doc__)
     p.add_argument(
-        "--run", nargs=4, action="append", required=True,
+        "--run",
+        nargs=4,
+        action="append",
+        required=True,
         metavar=("TARGET", "COMBINATION", "METRICS_CSV", "EVALUATION_JSON"),
     )
     p.add_argument("--csv-out", required=True)

@@ -18,9 +18,20 @@ import numpy as np
 
 from nca_steps import checkpoint
 from nca_steps.cli import add_hyperparameter_args, run_step
+from nca_steps.errors import StepError
 from nca_steps.files import atomic_path, write_npy
 from nca_steps.runtime import use_cpu_threads
 
+HYPERPARAMETER_KEYS = (
+    "pop_size",
+    "lr",
+    "generations",
+    "steps",
+    "loss_every",
+    "fire_rate",
+    "seed",
+    "channels",
+)
 METRICS = ("generation", "best_loss", "mean_loss", "center_loss", "stdev_mean", "seconds")
 
 
@@ -57,9 +68,14 @@ def train(args: argparse.Namespace) -> None:
         "target_shape": list(target.shape),
         **{k: getattr(args, k) for k in HYPERPARAMETER_KEYS},
     }
-    solver = make_pgpe(param_count(args.channels), pop_size=args.pop_size, lr=args.lr, seed=args.seed)
+    solver = make_pgpe(
+        param_count(args.channels), pop_size=args.pop_size, lr=args.lr, seed=args.seed
+    )
     rollout = dict(
-        channels=args.channels, steps=args.steps, loss_every=args.loss_every, fire_rate=args.fire_rate
+        channels=args.channels,
+        steps=args.steps,
+        loss_every=args.loss_every,
+        fire_rate=args.fire_rate,
     )
     fitness = make_population_fitness(target, pop_size=args.pop_size, **rollout)
     center_loss = jax.jit(partial(member_loss, target=jnp.asarray(target), **rollout))
@@ -110,16 +126,13 @@ def train(args: argparse.Namespace) -> None:
                 f"{per_gen:.3f} s/gen  ETA {eta:.0f} s"
             )
         if done % args.checkpoint_every == 0 and done < args.generations:
-            checkpoint.save(args.checkpoint, settings, checkpoint_arrays(get_state(solver), rows, now))
+            checkpoint.save(
+                args.checkpoint, settings, checkpoint_arrays(get_state(solver), rows, now)
+            )
 
     write_metrics(args.metrics_out, rows)
     write_npy(args.params_out, np.asarray(solver.best_params, np.float32))
     Path(args.checkpoint).unlink(missing_ok=True)
-
-
-HYPERPARAMETER_KEYS = (
-    "pop_size", "lr", "generations", "steps", "loss_every", "fire_rate", "seed", "channels"
-)
 
 
 def checkpoint_arrays(state: dict, rows: list, elapsed: float) -> dict[str, np.ndarray]:
@@ -127,8 +140,6 @@ def checkpoint_arrays(state: dict, rows: list, elapsed: float) -> dict[str, np.n
 
 
 def raise_nonfinite(gen: int, checkpoint_path: str) -> None:
-    from nca_steps.errors import StepError
-
     raise StepError(
         f"the solver's center became NaN/Inf at generation {gen + 1}; lower lr "
         f"(the last good checkpoint, if any, stays at {checkpoint_path})"

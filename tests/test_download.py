@@ -22,22 +22,24 @@ def png_bytes() -> bytes:
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    """Serves /ok, /missing (404), /flaky (500 once, then the PNG), /html, /truncated, /slow."""
+    """Answers by the path's first part: missing (404), flaky (500 once, then the PNG), html,
+    truncated, slow; anything else gets the PNG."""
 
     hits: dict[str, int] = {}
 
     def do_GET(self) -> None:  # noqa: N802
-        n = Handler.hits[self.path] = Handler.hits.get(self.path, 0) + 1
+        kind = self.path.strip("/").split("/")[0]
+        n = Handler.hits[kind] = Handler.hits.get(kind, 0) + 1
         body, status = png_bytes(), 200
-        if self.path == "/missing":
+        if kind == "missing":
             body, status = b"not found", 404
-        elif self.path == "/flaky" and n == 1:
+        elif kind == "flaky" and n == 1:
             body, status = b"oops", 500
-        elif self.path == "/html":
+        elif kind == "html":
             body = b"<!doctype html><html><body>hello</body></html>"
-        elif self.path == "/truncated":
+        elif kind == "truncated":
             body = png_bytes()[:40]
-        elif self.path == "/slow":
+        elif kind == "slow":
             threading.Event().wait(2.0)
         try:
             self.send_response(status)
@@ -71,7 +73,7 @@ def test_404_names_emoji_and_url(server):
 
 def test_500_then_success_is_retried(server):
     assert fetch_png(f"{server}/flaky", label="🦎", retries=2) == png_bytes()
-    assert Handler.hits["/flaky"] == 2
+    assert Handler.hits["flaky"] == 2
 
 
 def test_html_is_not_a_png(server):
@@ -85,7 +87,9 @@ def test_truncated_png(server):
 
 
 def test_timeout(server):
-    with pytest.raises(StepError, match=f"could not download 🦎 from {server}/slow: no answer within 0.3 s"):
+    with pytest.raises(
+        StepError, match=f"could not download 🦎 from {server}/slow: no answer within 0.3 s"
+    ):
         fetch_png(f"{server}/slow", label="🦎", timeout=0.3, retries=0)
 
 

@@ -18,9 +18,13 @@ def population(n: int, seed: int = 0) -> jax.Array:
     return base + 0.05 * jax.random.normal(jax.random.PRNGKey(seed + 1), (n, base.size))
 
 
-def test_fitness_equals_reference_at_fire_rate_one(tiny_target):
+@pytest.mark.parametrize("grid", [None, (21, 26)])
+def test_fitness_equals_reference_at_fire_rate_one(tiny_target, grid):
+    """Also on a grid large enough for growth on small windows to matter (see growth_plan)."""
+    if grid is not None:
+        tiny_target = np.pad(tiny_target, ((5, grid[0] - 15), (7, grid[1] - 19), (0, 0)))
     pop = population(4)
-    settings = dict(channels=C, steps=12, loss_every=4, fire_rate=1.0)
+    settings = dict(channels=C, steps=16, loss_every=8, fire_rate=1.0)
     ours = fitness.make_population_fitness(tiny_target, pop_size=4, **settings)
     theirs = reference.make_population_fitness(tiny_target, **settings)
     key = jax.random.PRNGKey(3)
@@ -38,6 +42,21 @@ def test_zero_parameters_score_the_seed_against_the_target(tiny_target):
     seed = np.asarray(model.seed_grid(*tiny_target.shape[:2], C))[..., :4]
     expected = -2 * np.square(seed - tiny_target).mean()
     np.testing.assert_allclose(got, [expected, expected], rtol=1e-6)
+
+
+def test_growth_plan_ends_at_loss_steps_and_window_growth():
+    assert fitness.growth_plan(46, 48, 90, 30) == [
+        (1, 4),
+        (5, 8),
+        (9, 12),
+        (13, 16),
+        (17, 20),
+        (21, 24),
+        (25, 30),
+        (31, 60),
+        (61, 90),
+    ]
+    assert fitness.growth_plan(5, 5, 6, 3) == [(1, 2), (3, 3), (4, 6)]
 
 
 def test_batch_size_does_not_change_results(tiny_target):

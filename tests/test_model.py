@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from nca_steps import model, reference
+from nca_steps.errors import StepError
 
 C = 16
 
@@ -78,5 +79,5 @@ def test_rollout_shape_and_seed_first():
 
 
 def test_rollout_refuses_wrong_vector_length():
-    with pytest.raises(ValueError, match="8336"):
+    with pytest.raises(StepError, match="8336"):
         model.rollout(np.zeros(100), jax.random.PRNGKey(0), 2, height=5, width=5)

@@ -18,11 +18,16 @@ SETTINGS = ["--pop-size", "8", "--lr", "0.1", "--steps", "8", "--loss-every", "4
 
 def train_args(tmp_path, name: str, generations: int, *extra: str) -> list[str]:
     return [
-        "--target", str(tmp_path / "target.npy"),
-        "--params-out", str(tmp_path / f"{name}.npy"),
-        "--metrics-out", str(tmp_path / f"{name}.csv"),
-        "--checkpoint", str(tmp_path / f"{name}.ckpt.npz"),
-        "--generations", str(generations),
+        "--target",
+        str(tmp_path / "target.npy"),
+        "--params-out",
+        str(tmp_path / f"{name}.npy"),
+        "--metrics-out",
+        str(tmp_path / f"{name}.csv"),
+        "--checkpoint",
+        str(tmp_path / f"{name}.ckpt.npz"),
+        "--generations",
+        str(generations),
         *SETTINGS,
         *extra,
     ]
@@ -63,7 +68,12 @@ def test_killed_run_resumes_bit_identical(target_file):
     full = run_module("nca_steps.train", *train_args(tmp, "full", gens))
     assert full.returncode == 0, full.stderr
 
-    cmd = [sys.executable, "-m", "nca_steps.train", *train_args(tmp, "cut", gens, "--checkpoint-every", "5")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "nca_steps.train",
+        *train_args(tmp, "cut", gens, "--checkpoint-every", "5"),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not (tmp / "cut.ckpt.npz").exists() and proc.poll() is None:
@@ -74,7 +84,9 @@ def test_killed_run_resumes_bit_identical(target_file):
     assert not (tmp / "cut.npy").exists(), "the run finished before it could be killed"
     assert (tmp / "cut.ckpt.npz").exists()
 
-    resumed = run_module("nca_steps.train", *train_args(tmp, "cut", gens, "--checkpoint-every", "5"))
+    resumed = run_module(
+        "nca_steps.train", *train_args(tmp, "cut", gens, "--checkpoint-every", "5")
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming from" in resumed.stderr
     np.testing.assert_array_equal(np.load(tmp / "cut.npy"), np.load(tmp / "full.npy"))
@@ -99,3 +111,11 @@ def test_odd_population_is_one_line_error(target_file):
     assert proc.stderr.strip() == (
         "error: population size 7 is invalid for PGPE; use an even number >= 2"
     )
+
+
+def test_non_finite_center_stops_with_clear_error(target_file):
+    proc = run_module("nca_steps.train", *train_args(target_file, "nan", 5), "--lr", "1e40")
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: the solver's center became NaN/Inf at generation 1; lower lr")
+    assert not (target_file / "nan.npy").exists()

@@ -22,8 +22,15 @@ TINY = {
     "target_padding": 2,
     "emoji": {"sources": ["shipped"]},
     "hyperparameters": {
-        "algorithm": "pgpe", "pop_size": 4, "lr": 0.08, "generations": 3, "steps": 4,
-        "loss_every": 2, "fire_rate": 0.5, "seed": 1, "channels": 16,
+        "algorithm": "pgpe",
+        "pop_size": 4,
+        "lr": 0.08,
+        "generations": 3,
+        "steps": 4,
+        "loss_every": 2,
+        "fire_rate": 0.5,
+        "seed": 1,
+        "channels": 16,
     },
     "combinations": {"base": {}},
     "training": {"log_every": 1},
@@ -33,10 +40,20 @@ TINY = {
 
 def snakemake(workdir: Path, *args: str, config: dict | None = None) -> subprocess.CompletedProcess:
     if config is not None:
-        (workdir / "tiny.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+        (workdir / "tiny.yaml").write_text(
+            yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+        )
     cmd = [
-        sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory",
-        str(workdir), "--configfile", str(workdir / "tiny.yaml"), "--replace-workflow-config",
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(workdir / "tiny.yaml"),
+        "--replace-workflow-config",
         *args,
     ]
     return subprocess.run(cmd, capture_output=True, text=True)
@@ -49,7 +66,9 @@ def planned_jobs(workdir: Path) -> dict[str, int]:
     if "Nothing to be done" in out:
         return {}
     table = out.split("Job stats:")[1].split("Reasons:")[0]
-    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"}
+    return {
+        m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"
+    }
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +80,15 @@ def done(tmp_path_factory) -> Path:
     Image.fromarray(disc).save(workdir / "disc.png")
     (workdir / "tiny.yaml").write_text(yaml.safe_dump(TINY, allow_unicode=True, sort_keys=False))
     assert planned_jobs(workdir) == {
-        "fetch_emoji": 1, "prepare_target": 2, "train": 2, "evaluate": 2, "render_gif": 2,
-        "plot_curve": 2, "summarize": 1, "plot_overview": 1, "all": 1,
+        "fetch_emoji": 1,
+        "prepare_target": 2,
+        "train": 2,
+        "evaluate": 2,
+        "render_gif": 2,
+        "plot_curve": 2,
+        "summarize": 1,
+        "plot_overview": 1,
+        "all": 1,
     }
     proc = snakemake(workdir, "--cores", "2")
     assert proc.returncode == 0, proc.stderr
@@ -72,7 +98,13 @@ def done(tmp_path_factory) -> Path:
 def test_all_outputs(done):
     for target in ("lizard", "disc"):
         run = done / "results" / "runs" / target / "base"
-        for name in ("params.npy", "metrics.csv", "evaluation.json", "growth.gif", "training_curve.png"):
+        for name in (
+            "params.npy",
+            "metrics.csv",
+            "evaluation.json",
+            "growth.gif",
+            "training_curve.png",
+        ):
             assert (run / name).stat().st_size > 0, name
         assert np.load(run / "params.npy").shape == (8336,)
         assert np.load(run / "frames.npz")["rgba"].shape == (2 * 4 + 1, 12, 12, 4)
@@ -90,7 +122,8 @@ def test_summary_table(done):
     with open(done / "results" / "summary.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [(r["target"], r["combination"], r["generations"]) for r in rows] == [
-        ("lizard", "base", "3"), ("disc", "base", "3")
+        ("lizard", "base", "3"),
+        ("disc", "base", "3"),
     ]
     for r in rows:
         assert float(r["final_training_loss"]) > 0 and float(r["wall_seconds"]) > 0
@@ -114,21 +147,52 @@ def test_new_combination_runs_only_new_jobs(done):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"tragets": {}}, "config error at top level: Additional properties are not allowed ('tragets'"),
-        ({"hyperparameters": {**TINY["hyperparameters"], "pop_size": 5}},
-         "config error at hyperparameters.pop_size: 5 is not a multiple of 2"),
-        ({"hyperparameters": {**TINY["hyperparameters"], "steps": 5}},
-         "config error at combinations.base: steps 5 is not a multiple of loss_every 2"),
+        (
+            {"tragets": {}},
+            "config error at top level: Additional properties are not allowed ('tragets'",
+        ),
+        (
+            {"hyperparameters": {**TINY["hyperparameters"], "pop_size": 5}},
+            "config error at hyperparameters.pop_size: 5 is not a multiple of 2",
+        ),
+        (
+            {"hyperparameters": {**TINY["hyperparameters"], "steps": 5}},
+            "config error at combinations.base: steps 5 is not a multiple of loss_every 2",
+        ),
         ({"targets": {"x": "hello"}}, "config error at targets.x: 'hello' is not a single emoji"),
-        ({"targets": {"a": "🦎", "b": "🦎"}}, "config error at targets.b: emoji 🦎 is listed twice"),
+        (
+            {"targets": {"a": "🦎", "b": "🦎"}},
+            "config error at targets.b: emoji 🦎 is listed twice",
+        ),
         ({"targets": {"bad name": "🦎"}}, "config error at targets: 'bad name' does not match"),
         ({"combinations": {"c": {"lr": "fast"}}}, "config error at combinations.c"),
+        ({"combinations": {"a/b": {}}}, "config error at combinations: 'a/b' does not match"),
+        ({"combinations": {"c": {"algorithm": "cma"}}}, "config error at combinations.c"),
+        ({"target_size": 0}, "config error at target_size: 0 is less than the minimum of 3"),
+        (
+            {"hyperparameters": {**TINY["hyperparameters"], "generations": 0}},
+            "config error at hyperparameters.generations: 0 is less than the minimum of 1",
+        ),
     ],
 )
 def test_bad_config_is_one_clear_error(tmp_path, change, message):
     proc = snakemake(tmp_path, "--dry-run", config={**TINY, **change})
     assert proc.returncode != 0
     assert message in proc.stderr + proc.stdout
+
+
+def test_key_given_twice_is_refused(tmp_path):
+    text = yaml.safe_dump(TINY, allow_unicode=True, sort_keys=False)
+    (tmp_path / "tiny.yaml").write_text(text + "combinations:\n  base: {}\n")
+    proc = snakemake(tmp_path, "--dry-run")
+    assert proc.returncode != 0
+    assert "'combinations' is given twice" in proc.stderr + proc.stdout
+
+
+def test_missing_image_target_is_named(tmp_path):
+    proc = snakemake(tmp_path, "--dry-run", config={**TINY, "targets": {"logo": "nope.png"}})
+    assert proc.returncode != 0
+    assert "nope.png" in proc.stderr + proc.stdout
 
 
 def test_lint_is_clean():

@@ -13,6 +13,28 @@ NAME = "[A-Za-z0-9][A-Za-z0-9_.-]*"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """YAML loader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ValueError(
+                    f"config error in {key_node.start_mark.name}, line "
+                    f"{key_node.start_mark.line + 1}: {key!r} is given twice"
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def check_unique_keys(paths):
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            yaml.load(f, Loader=UniqueKeyLoader)
+
+
 def validate_config(config, schema_file):
     """Fill the schema's defaults, then stop at the first problem with a one-line message."""
     schema = yaml.safe_load(Path(schema_file).read_text())
@@ -65,8 +87,8 @@ def is_image_path(value):
     return value.lower().endswith(IMAGE_SUFFIXES) or "/" in value or Path(value).is_file()
 
 
-def emoji_codes():
-    """Noto code -> emoji text, for every emoji target; two targets may not share an emoji."""
+def emoji_targets():
+    """Target name -> Noto code of every emoji target; two targets may not share an emoji."""
     codes = {}
     for name, value in config["targets"].items():
         if is_image_path(value):
@@ -78,15 +100,13 @@ def emoji_codes():
         if code in codes.values():
             raise ValueError(f"config error at targets.{name}: emoji {value} is listed twice")
         codes[name] = code
-    return {code: config["targets"][name] for name, code in codes.items()}
+    return codes
 
 
+check_unique_keys(workflow.configfiles)
 validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
-
-EMOJI_BY_CODE = emoji_codes()
-CODE_BY_TARGET = {
-    name: code for code, text in EMOJI_BY_CODE.items() for name, t in config["targets"].items() if t == text
-}
+CODE_BY_TARGET = emoji_targets()
+EMOJI_BY_CODE = {code: config["targets"][name] for name, code in CODE_BY_TARGET.items()}
 
 
 def target_image(wildcards):

@@ -1,0 +1,91 @@
+"""The fetch_emoji step: sources, the sidecar, and nothing half-written when it fails."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from nca_steps.emoji_sources import installed_font
+from tests.conftest import run_module
+from tests.test_download import server  # noqa: F401  (the loopback server fixture)
+
+
+def fetch(tmp_path, emoji: str, code: str, *extra: str):
+    return run_module(
+        "nca_steps.fetch_emoji",
+        "--emoji",
+        emoji,
+        "--png-out",
+        tmp_path / f"{code}.png",
+        "--source-out",
+        tmp_path / f"{code}.json",
+        *extra,
+    )
+
+
+def test_shipped(tmp_path):
+    proc = fetch(tmp_path, "🦎", "u1f98e", "--sources", "shipped")
+    assert proc.returncode == 0, proc.stderr
+    sidecar = json.loads((tmp_path / "u1f98e.json").read_text())
+    assert sidecar["source"] == "shipped" and sidecar["code"] == "u1f98e"
+    assert (tmp_path / "u1f98e.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_download_with_sidecar(tmp_path, server):  # noqa: F811
+    # the loopback server answers every path but its special ones with a PNG
+    proc = fetch(tmp_path, "🐸", "u1f438", "--sources", "download", "--base-url", server)
+    assert proc.returncode == 0, proc.stderr
+    sidecar = json.loads((tmp_path / "u1f438.json").read_text())
+    assert sidecar == {
+        "emoji": "🐸",
+        "code": "u1f438",
+        "source": "download",
+        "url": f"{server}/emoji_u1f438.png",
+        "sha256": sidecar["sha256"],
+    }
+
+
+def test_download_failure_is_one_line_and_leaves_nothing(tmp_path, server):  # noqa: F811
+    proc = fetch(tmp_path, "🐸", "u1f438", "--sources", "download", "--base-url", f"{server}/html")
+    assert proc.returncode == 1
+    line = proc.stderr.strip()
+    assert "\n" not in line and line.startswith("error: no source has emoji 🐸 (u1f438)")
+    assert f"{server}/html/emoji_u1f438.png is not a PNG" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_not_an_emoji(tmp_path):
+    proc = fetch(tmp_path, "x", "u0078")
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        "error: 'x' is not a single emoji; give one emoji (e.g. '🦎') or an image file path"
+    )
+
+
+@pytest.mark.skipif(installed_font() is None, reason="Noto Color Emoji font not installed")
+def test_font(tmp_path):
+    proc = fetch(tmp_path, "🐸", "u1f438", "--sources", "font")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "u1f438.json").read_text())["source"] == "font"
+
+
+def test_two_jobs_fetching_the_same_emoji(tmp_path):
+    cmd = [
+        sys.executable,
+        "-m",
+        "nca_steps.fetch_emoji",
+        "--emoji",
+        "🦎",
+        "--sources",
+        "shipped",
+        "--png-out",
+        str(tmp_path / "u1f98e.png"),
+        "--source-out",
+        str(tmp_path / "u1f98e.json"),
+    ]
+    procs = [subprocess.Popen(cmd, stderr=subprocess.PIPE) for _ in range(2)]
+    assert [p.wait() for p in procs] == [0, 0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["u1f98e.json", "u1f98e.png"]
