@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -200,3 +203,40 @@ def test_lint_is_clean():
         [sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_killed_snakemake_resumes_training(tmp_path):
+    """SIGKILL the whole Snakemake run mid-training; the README's two commands finish it."""
+    config = {
+        **TINY,
+        "targets": {"lizard": "🦎"},
+        "hyperparameters": {**TINY["hyperparameters"], "generations": 400},
+        "training": {"checkpoint_every": 5, "log_every": 50},
+    }
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    cmd = [
+        sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory",
+        str(tmp_path), "--configfile", str(tmp_path / "tiny.yaml"), "--replace-workflow-config",
+        "--cores", "1",
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    checkpoint = tmp_path / "results" / "checkpoints" / "lizard" / "base.npz"
+    deadline = time.monotonic() + 300
+    while not checkpoint.exists():
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    run = tmp_path / "results" / "runs" / "lizard" / "base"
+    assert not (run / "params.npy").exists() and not (run / "metrics.csv").exists()
+
+    unlock = subprocess.run([*cmd, "--unlock"], capture_output=True, text=True)
+    assert unlock.returncode == 0, unlock.stderr
+    resumed = subprocess.run(cmd, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming from" in (tmp_path / "logs" / "train" / "lizard" / "base.log").read_text()
+    with open(run / "metrics.csv", newline="") as f:
+        assert [int(r["generation"]) for r in csv.DictReader(f)] == list(range(400))
+    assert not checkpoint.exists()
