@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 
+import jax
 import numpy as np
 from PIL import Image
 
 from nca_steps.cli import run_step
 from nca_steps.files import atomic_path, write_json
 from nca_steps.images import to_rgb, to_uint8
+from nca_steps.model import rollout
 from nca_steps.runtime import use_cpu_threads
 
 
@@ -39,10 +41,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     use_cpu_threads(args.threads)
-    import jax
-
-    from nca_steps.model import rollout
-
     params = np.load(args.params)
     target = np.load(args.target)
     height, width = target.shape[:2]

@@ -17,7 +17,7 @@ import jax
 
 
 def use_cpu_threads(threads: int, pop_size: int | None = None) -> None:
-    """Call before anything touches a JAX device."""
+    """Call before the first JAX computation (importing JAX and nca_steps is fine)."""
     if not hasattr(os, "sched_setaffinity"):
         return
     all_cpus = os.sched_getaffinity(0)

@@ -65,3 +65,8 @@ def set_state(solver: PGPE, state: dict[str, np.ndarray]) -> None:
     solver._stdev = jnp.asarray(state["stdev"])
     solver._t = int(state["t"])
     solver._key = jnp.asarray(state["key"])
+
+
+def mean_stdev(solver: PGPE) -> float:
+    """The search distribution's average standard deviation, a measure of exploration left."""
+    return float(jnp.mean(solver._stdev))

@@ -1,7 +1,7 @@
 """Step ``train``: evolve one NCA for one (target, hyperparameter combination) with PGPE.
 
 Writes the solver's center (the trained parameters, ``.npy``) and a per-generation metrics CSV;
-checkpoints every few generations so that a killed job resumes where it stopped.
+checkpoints every few generations so that a killed job resumes where it stopped, bit for bit.
 """
 
 from __future__ import annotations
@@ -14,24 +14,22 @@ import time
 from functools import partial
 from pathlib import Path
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from nca_steps import checkpoint
 from nca_steps.cli import add_hyperparameter_args, run_step
 from nca_steps.errors import StepError
 from nca_steps.files import atomic_path, write_npy
+from nca_steps.fitness import make_population_fitness, member_loss
+from nca_steps.model import param_count
 from nca_steps.runtime import use_cpu_threads
+from nca_steps.solver import get_state, make_pgpe, mean_stdev, rank_safe, set_state
 
 HYPERPARAMETER_KEYS = (
-    "pop_size",
-    "lr",
-    "generations",
-    "steps",
-    "loss_every",
-    "fire_rate",
-    "seed",
-    "channels",
-)
+    "pop_size", "lr", "generations", "steps", "loss_every", "fire_rate", "seed", "channels",
+)  # fmt: skip
 METRICS = ("generation", "best_loss", "mean_loss", "center_loss", "stdev_mean", "seconds")
 
 
@@ -55,13 +53,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def train(args: argparse.Namespace) -> None:
-    import jax
-    import jax.numpy as jnp
-
-    from nca_steps.fitness import make_population_fitness, member_loss
-    from nca_steps.model import param_count
-    from nca_steps.solver import get_state, make_pgpe, rank_safe, set_state
-
     target = np.load(args.target)
     settings = {
         "target_sha256": hashlib.sha256(target.tobytes()).hexdigest(),
@@ -72,77 +63,67 @@ def train(args: argparse.Namespace) -> None:
         param_count(args.channels), pop_size=args.pop_size, lr=args.lr, seed=args.seed
     )
     rollout = dict(
-        channels=args.channels,
-        steps=args.steps,
-        loss_every=args.loss_every,
+        channels=args.channels, steps=args.steps, loss_every=args.loss_every,
         fire_rate=args.fire_rate,
-    )
+    )  # fmt: skip
     fitness = make_population_fitness(target, pop_size=args.pop_size, **rollout)
     center_loss = jax.jit(partial(member_loss, target=jnp.asarray(target), **rollout))
-    base_key = jax.random.PRNGKey(args.seed)
-    pop_key, center_key = jax.random.split(base_key)
+    pop_key, center_key = jax.random.split(jax.random.PRNGKey(args.seed))
 
     rows: list[tuple[float, ...]] = []
-    start, elapsed = 0, 0.0
+    elapsed = 0.0
     saved = checkpoint.load(args.checkpoint, settings)
     if saved is not None:
         set_state(solver, saved)
         rows = [tuple(r) for r in saved["metrics"]]
-        start, elapsed = len(rows), float(saved["elapsed"])
-        log(f"resuming from {args.checkpoint} at generation {start}")
+        elapsed = float(saved["elapsed"])
+        log(f"resuming from {args.checkpoint} at generation {len(rows)}")
+    devices = jax.devices()
     log(
         f"training {args.generations} generations, population {args.pop_size}, "
-        f"{args.steps} steps, on {len(jax.devices())} {jax.devices()[0].platform} device(s)"
+        f"{args.steps} steps, on {len(devices)} {devices[0].platform} device(s)"
     )
 
-    clock = time.perf_counter()
-    for gen in range(start, args.generations):
-        population = solver.ask()
-        fit = fitness(population, jax.random.fold_in(pop_key, gen))
+    clock = time.perf_counter() - elapsed
+    for gen in range(len(rows), args.generations):
+        fit = fitness(solver.ask(), jax.random.fold_in(pop_key, gen))
         solver.tell(rank_safe(fit))
-        center = solver.best_params
-        c_loss = float(center_loss(center, jax.random.fold_in(center_key, gen)))
-        if not bool(jnp.all(jnp.isfinite(center))):
-            raise_nonfinite(gen, args.checkpoint)
-        losses = -np.asarray(fit)
-        finite = losses[np.isfinite(losses)]
-        now = elapsed + time.perf_counter() - clock
-        rows.append(
-            (
-                gen,
-                float(finite.min()) if finite.size else np.nan,
-                float(finite.mean()) if finite.size else np.nan,
-                c_loss,
-                float(jnp.mean(solver._stdev)),
-                now,
+        if not bool(jnp.all(jnp.isfinite(solver.best_params))):
+            raise StepError(
+                f"the solver's center became NaN/Inf at generation {gen + 1}; lower lr "
+                f"(the last good checkpoint, if any, stays at {args.checkpoint})"
             )
-        )
+        c_loss = float(center_loss(solver.best_params, jax.random.fold_in(center_key, gen)))
+        losses = -np.asarray(fit)
+        finite = losses[np.isfinite(losses)] if np.isfinite(losses).any() else np.array([np.nan])
+        rows.append(
+            (gen, float(finite.min()), float(finite.mean()), c_loss, mean_stdev(solver),
+             time.perf_counter() - clock)
+        )  # fmt: skip
         done = gen + 1
         if done % args.log_every == 0 or done == args.generations:
-            per_gen = (now - rows[0][-1]) / max(1, len(rows) - 1) if len(rows) > 1 else now
-            eta = per_gen * (args.generations - done)
-            log(
-                f"gen {done}/{args.generations}  best {rows[-1][1]:.5f}  center {c_loss:.5f}  "
-                f"{per_gen:.3f} s/gen  ETA {eta:.0f} s"
-            )
+            log_progress(rows, args.generations, args.log_every)
         if done % args.checkpoint_every == 0 and done < args.generations:
-            checkpoint.save(
-                args.checkpoint, settings, checkpoint_arrays(get_state(solver), rows, now)
-            )
+            arrays = {
+                **get_state(solver),
+                "metrics": np.asarray(rows, np.float64),
+                "elapsed": np.asarray(rows[-1][-1]),
+            }
+            checkpoint.save(args.checkpoint, settings, arrays)
 
     write_metrics(args.metrics_out, rows)
     write_npy(args.params_out, np.asarray(solver.best_params, np.float32))
     Path(args.checkpoint).unlink(missing_ok=True)
 
 
-def checkpoint_arrays(state: dict, rows: list, elapsed: float) -> dict[str, np.ndarray]:
-    return {**state, "metrics": np.asarray(rows, np.float64), "elapsed": np.asarray(elapsed)}
-
-
-def raise_nonfinite(gen: int, checkpoint_path: str) -> None:
-    raise StepError(
-        f"the solver's center became NaN/Inf at generation {gen + 1}; lower lr "
-        f"(the last good checkpoint, if any, stays at {checkpoint_path})"
+def log_progress(rows: list[tuple[float, ...]], generations: int, window: int) -> None:
+    """One line: generation, best and center loss, recent seconds per generation, ETA."""
+    done = len(rows)
+    back = min(window, done - 1)
+    per_gen = (rows[-1][-1] - rows[-1 - back][-1]) / back if back else rows[-1][-1]
+    log(
+        f"gen {done}/{generations}  best {rows[-1][1]:.5f}  center {rows[-1][3]:.5f}  "
+        f"{per_gen:.3f} s/gen  ETA {per_gen * (generations - done):.0f} s"
     )
 
 

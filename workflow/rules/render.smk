@@ -13,6 +13,8 @@ rule render_gif:
         "../envs/nca-steps.yaml"
     log:
         "logs/render_gif/{target}/{combination}.log",
+    benchmark:
+        "results/benchmarks/render_gif/{target}/{combination}.tsv"
     threads: 1
     resources:
         mem_mb=500,
@@ -30,6 +32,8 @@ rule plot_curve:
         "../envs/nca-steps.yaml"
     log:
         "logs/plot_curve/{target}/{combination}.log",
+    benchmark:
+        "results/benchmarks/plot_curve/{target}/{combination}.tsv"
     threads: 1
     resources:
         mem_mb=500,
@@ -53,6 +57,8 @@ rule summarize:
         "../envs/nca-steps.yaml"
     log:
         "logs/summarize.log",
+    benchmark:
+        "results/benchmarks/summarize.tsv"
     threads: 1
     resources:
         mem_mb=300,
@@ -73,6 +79,8 @@ rule plot_overview:
         "../envs/nca-steps.yaml"
     log:
         "logs/plot_overview.log",
+    benchmark:
+        "results/benchmarks/plot_overview.tsv"
     threads: 1
     resources:
         mem_mb=500,

@@ -15,6 +15,8 @@ rule fetch_emoji:
         "../envs/nca-steps.yaml"
     log:
         "logs/fetch_emoji/{code}.log",
+    benchmark:
+        "results/benchmarks/fetch_emoji/{code}.tsv"
     threads: 1
     resources:
         mem_mb=300,
@@ -38,6 +40,8 @@ rule prepare_target:
         "../envs/nca-steps.yaml"
     log:
         "logs/prepare_target/{target}.log",
+    benchmark:
+        "results/benchmarks/prepare_target/{target}.tsv"
     threads: 1
     resources:
         mem_mb=300,
