@@ -1,6 +1,7 @@
-"""Peak resident memory of one training job, after N and after 4N generations.
+"""Resident memory of one training job, sampled every second over 4N generations.
 
-Equal peaks show that nothing grows with the number of generations.
+Prints the resident memory when the job passes generation N, 2N, ... 4N (from its progress
+lines) and its peak; equal figures show that nothing grows with the number of generations.
 
     python benchmarks/train_memory.py --preset default    # config.yaml's settings
     python benchmarks/train_memory.py --preset notebook   # 40 px, population 128, 90 steps
@@ -9,10 +10,12 @@ Equal peaks show that nothing grows with the number of generations.
 from __future__ import annotations
 
 import argparse
-import os
+import re
+import resource
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import yaml
@@ -21,12 +24,31 @@ ROOT = Path(__file__).resolve().parents[1]
 PRESETS = {"default": ROOT / "config.yaml", "notebook": ROOT / "workflow/configs/notebook.yaml"}
 
 
-def peak_rss_mb(cmd: list[str]) -> float:
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise SystemExit(proc.stderr.read().decode())
-    return usage.ru_maxrss / 1024
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run_sampled(cmd: list[str], log: Path, every: int) -> None:
+    """Run ``cmd``; print the RSS each time its log shows another ``every`` generations."""
+    with open(log, "w") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        seen = 0
+        while proc.poll() is None:
+            time.sleep(1.0)
+            done = [int(g) for g in re.findall(r"^gen (\d+)/", log.read_text(), re.M)]
+            if done and done[-1] >= seen + every:
+                seen = done[-1] - done[-1] % every
+                try:
+                    print(f"  generation {seen:6d}: RSS {rss_mb(proc.pid):7.1f} MB", flush=True)
+                except FileNotFoundError:
+                    break
+    if proc.wait() != 0:
+        raise SystemExit(log.read_text())
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"  peak RSS of the job: {peak:.1f} MB")
 
 
 def main() -> None:
@@ -50,18 +72,15 @@ def main() -> None:
     )  # fmt: skip
     hp = dict(config["hyperparameters"])
     hp.pop("algorithm", None)
-    for generations in (n, 4 * n):
-        hp["generations"] = generations
-        cmd = [
-            sys.executable, "-m", "nca_steps.train", "--target", str(tmp / "t.npy"),
-            "--params-out", str(tmp / "p.npy"), "--metrics-out", str(tmp / "m.csv"),
-            "--checkpoint", str(tmp / "c.npz"), "--threads", str(args.threads),
-            *(f"--{k.replace('_', '-')}={v}" for k, v in sorted(hp.items())),
-        ]  # fmt: skip
-        print(
-            f"{args.preset}: {generations:6d} generations, peak RSS {peak_rss_mb(cmd):7.1f} MB",
-            flush=True,
-        )
+    hp["generations"] = 4 * n
+    cmd = [
+        sys.executable, "-m", "nca_steps.train", "--target", str(tmp / "t.npy"),
+        "--params-out", str(tmp / "p.npy"), "--metrics-out", str(tmp / "m.csv"),
+        "--checkpoint", str(tmp / "c.npz"), "--threads", str(args.threads),
+        "--log-every", str(n), *(f"--{k.replace('_', '-')}={v}" for k, v in sorted(hp.items())),
+    ]  # fmt: skip
+    print(f"{args.preset}: {4 * n} generations, {args.threads} thread(s)", flush=True)
+    run_sampled(cmd, tmp / "train.log", n)
 
 
 if __name__ == "__main__":
