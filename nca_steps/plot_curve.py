@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 
 import matplotlib
 
@@ -12,12 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from nca_steps.cli import run_step  # noqa: E402
 from nca_steps.files import atomic_path  # noqa: E402
-
-
-def read_metrics(path: str) -> dict[str, list[float]]:
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    return {k: [float(r[k]) for r in rows] for k in rows[0]} if rows else {}
+from nca_steps.metrics import read_metrics  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -8,7 +8,7 @@ import json
 
 from nca_steps.cli import run_step
 from nca_steps.files import atomic_path
-from nca_steps.plot_curve import read_metrics
+from nca_steps.metrics import read_metrics
 
 COLUMNS = (
     "target",

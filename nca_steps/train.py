@@ -7,7 +7,6 @@ checkpoints every few generations so that a killed job resumes where it stopped,
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import sys
 import time
@@ -21,8 +20,9 @@ import numpy as np
 from nca_steps import checkpoint
 from nca_steps.cli import add_hyperparameter_args, run_step
 from nca_steps.errors import StepError
-from nca_steps.files import atomic_path, write_npy
+from nca_steps.files import write_npy
 from nca_steps.fitness import make_population_fitness, member_loss
+from nca_steps.metrics import write_metrics
 from nca_steps.model import param_count
 from nca_steps.runtime import use_cpu_threads
 from nca_steps.solver import get_state, make_pgpe, mean_stdev, rank_safe, set_state
@@ -30,7 +30,6 @@ from nca_steps.solver import get_state, make_pgpe, mean_stdev, rank_safe, set_st
 HYPERPARAMETER_KEYS = (
     "pop_size", "lr", "generations", "steps", "loss_every", "fire_rate", "seed", "channels",
 )  # fmt: skip
-METRICS = ("generation", "best_loss", "mean_loss", "center_loss", "stdev_mean", "seconds")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -125,15 +124,6 @@ def log_progress(rows: list[tuple[float, ...]], generations: int, window: int) -
         f"gen {done}/{generations}  best {rows[-1][1]:.5f}  center {rows[-1][3]:.5f}  "
         f"{per_gen:.3f} s/gen  ETA {per_gen * (generations - done):.0f} s"
     )
-
-
-def write_metrics(path: str, rows: list[tuple[float, ...]]) -> None:
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(METRICS)
-            for r in rows:
-                w.writerow([int(r[0]), *(f"{v:.8g}" for v in r[1:])])
 
 
 def log(message: str) -> None:

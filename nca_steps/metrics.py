@@ -1,0 +1,27 @@
+"""The per-generation metrics table: written by the train step, read by the curve and summary."""
+
+from __future__ import annotations
+
+import csv
+import os
+
+from nca_steps.files import atomic_path
+
+COLUMNS = ("generation", "best_loss", "mean_loss", "center_loss", "stdev_mean", "seconds")
+
+
+def write_metrics(path: str | os.PathLike, rows: list[tuple[float, ...]]) -> None:
+    """One row per generation, in :data:`COLUMNS` order."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(COLUMNS)
+            for r in rows:
+                w.writerow([int(r[0]), *(f"{v:.8g}" for v in r[1:])])
+
+
+def read_metrics(path: str | os.PathLike) -> dict[str, list[float]]:
+    """Column name -> values."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {k: [float(r[k]) for r in rows] for k in COLUMNS}
