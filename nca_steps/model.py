@@ -90,10 +90,14 @@ def perceive(x: jax.Array) -> jax.Array:
 
 
 def living_mask(x: jax.Array) -> jax.Array:
-    """Cells with alpha > 0.1 somewhere in their 3x3 neighbourhood: (H, W, 1) bool."""
-    alpha = x[..., ALPHA : ALPHA + 1]
-    pooled = jax.lax.reduce_window(alpha, -jnp.inf, jax.lax.max, (3, 3, 1), (1, 1, 1), "SAME")
-    return pooled > ALIVE_THRESHOLD
+    """Cells with alpha > 0.1 somewhere in their 3x3 neighbourhood: (H, W, 1) bool.
+
+    The same as a 3x3 max-pool of alpha compared with 0.1, written as the OR of shifted
+    comparisons, which XLA fuses into one pass (its reduce_window is several times slower).
+    """
+    alive = jnp.pad(x[..., ALPHA : ALPHA + 1] > ALIVE_THRESHOLD, ((1, 1), (1, 1), (0, 0)))
+    rows = alive[:-2] | alive[1:-1] | alive[2:]
+    return rows[:, :-2] | rows[:, 1:-1] | rows[:, 2:]
 
 
 def residual(params: Params, x: jax.Array) -> jax.Array:
