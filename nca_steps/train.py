@@ -1,7 +1,8 @@
 """Step ``train``: evolve one NCA for one (target, hyperparameter combination) with PGPE.
 
 Writes the solver's center (the trained parameters, ``.npy``) and a per-generation metrics CSV;
-checkpoints every few generations so that a killed job resumes where it stopped, bit for bit.
+checkpoints every few generations and at the end, so that a killed job resumes where it
+stopped, bit for bit; the checkpoint is removed once the outputs are written.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def train(args: argparse.Namespace) -> None:
         done = gen + 1
         if done % args.log_every == 0 or done == args.generations:
             log_progress(rows, args.generations, args.log_every)
-        if done % args.checkpoint_every == 0 and done < args.generations:
+        if done % args.checkpoint_every == 0 or done == args.generations:
             arrays = {
                 **get_state(solver),
                 "metrics": np.asarray(rows, np.float64),
