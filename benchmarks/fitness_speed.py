@@ -21,7 +21,7 @@ import numpy as np
 
 from nca_steps import reference
 from nca_steps.emoji_sources import SHIPPED_DIR
-from nca_steps.fitness import growth_plan, make_population_fitness
+from nca_steps.fitness import growth_plan, make_population_fitness, window_bounds
 from nca_steps.images import prepare_target, read_rgba
 from nca_steps.model import HIDDEN, param_count
 from nca_steps.runtime import use_cpu_threads
@@ -55,10 +55,6 @@ def seconds_per_generation(fitness_call, pop_size: int, repeats: int) -> float:
     return statistics.median(times[1:])
 
 
-def window_cells(height: int, width: int, radius: int) -> int:
-    return min(height, 2 * radius + 1) * min(width, 2 * radius + 1)
-
-
 def matmul_peak() -> float:
     """This machine's fp32 GFLOP/s on a large square matrix product."""
     a = jnp.ones((4096, 4096), jnp.float32)
@@ -78,10 +74,10 @@ def main() -> None:
     h, w = target.shape[:2]
     per_cell = 2 * (3 * 16 * HIDDEN + HIDDEN * 16)
     flop = args.pop_size * args.steps * h * w * per_cell
-    cells = sum(
-        (last - first + 1) * window_cells(h, w, last)
-        for first, last in growth_plan(h, w, args.steps, args.loss_every)
-    )
+    cells = 0  # cell updates actually computed, growth windows included
+    for first, last in growth_plan(h, w, args.steps, args.loss_every):
+        top, bottom, left, right = window_bounds(h, w, last)
+        cells += (last - first + 1) * (bottom - top) * (right - left)
     done = args.pop_size * cells * per_cell
     settings = dict(channels=16, steps=args.steps, loss_every=args.loss_every, fire_rate=0.5)
     print(

@@ -57,7 +57,8 @@ def obtain(
         if source == "shipped":
             path = SHIPPED_DIR / noto_file_name(code)
             if path.is_file():
-                return path.read_bytes(), _record(source, path.read_bytes(), path=path.name)
+                data = path.read_bytes()
+                return data, _record(source, data, path=path.name)
             failures.append(f"no shipped PNG {path.name}")
         elif source == "download":
             url = noto_url(code, base_url)

@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from nca_steps.model import rotate_sobel, seed_grid, step, unflatten
+from nca_steps.model import Params, rotate_sobel, seed_grid, step, unflatten
 
 PopulationFitness = Callable[[jax.Array, jax.Array], jax.Array]
 
@@ -40,7 +40,15 @@ def growth_plan(height: int, width: int, steps: int, loss_every: int) -> list[tu
     return [(first + 1, last) for first, last in zip([0, *ends[:-1]], ends, strict=True)]
 
 
-def grow_window(params, x: jax.Array, keys: jax.Array, radius: int, fire_rate: float) -> jax.Array:
+def window_bounds(height: int, width: int, radius: int) -> tuple[int, int, int, int]:
+    """Rows ``top:bottom`` and columns ``left:right`` within ``radius`` of the seed."""
+    top, left = max(0, height // 2 - radius), max(0, width // 2 - radius)
+    return top, min(height, height // 2 + radius + 1), left, min(width, width // 2 + radius + 1)
+
+
+def grow_window(
+    params: Params, x: jax.Array, keys: jax.Array, radius: int, fire_rate: float
+) -> jax.Array:
     """Grow ``len(keys)`` steps on the window of ``radius`` around the seed, exactly.
 
     Nothing lives farther than ``s`` cells from the seed after step ``s``: a cell outside the
@@ -48,8 +56,7 @@ def grow_window(params, x: jax.Array, keys: jax.Array, radius: int, fire_rate: f
     radius ``s`` around the seed, zero-padded, computes the same steps as the whole grid.
     """
     height, width = x.shape[:2]
-    top, left = max(0, height // 2 - radius), max(0, width // 2 - radius)
-    bottom, right = min(height, height // 2 + radius + 1), min(width, width // 2 + radius + 1)
+    top, bottom, left, right = window_bounds(height, width, radius)
 
     def one_step(w: jax.Array, k: jax.Array) -> tuple[jax.Array, None]:
         return step(params, w, k, fire_rate), None
