@@ -152,8 +152,14 @@ def make_population_fitness(
     by_member = NamedSharding(mesh, PartitionSpec("pop"))
 
     @jax.jit
-    def fitness(population: jax.Array, key: jax.Array) -> jax.Array:
+    def sharded_fitness(population: jax.Array, key: jax.Array) -> jax.Array:
         keys = jax.random.split(key, pop_size)
         return sharded(population, jax.lax.with_sharding_constraint(keys, by_member))
+
+    def fitness(population: jax.Array, key: jax.Array) -> jax.Array:
+        # Fixed placements in and out: the solver's state then stays on one device and every
+        # generation reuses the first one's compiled functions (a changed sharding recompiles).
+        result = sharded_fitness(jax.device_put(population, by_member), key)
+        return jax.device_put(result, devices[0])
 
     return fitness

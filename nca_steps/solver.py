@@ -26,7 +26,7 @@ def make_pgpe(param_size: int, *, pop_size: int, lr: float, seed: int) -> PGPE:
     The center starts at zero, as the notebook leaves it.
     """
     check_pop_size(pop_size)
-    return PGPE(
+    solver = PGPE(
         pop_size=pop_size,
         param_size=param_size,
         optimizer="adam",
@@ -36,6 +36,8 @@ def make_pgpe(param_size: int, *, pop_size: int, lr: float, seed: int) -> PGPE:
         seed=seed,
         logger=logging.getLogger("nca_steps.pgpe"),
     )
+    set_state(solver, get_state(solver))  # commit it to one device, see set_state
+    return solver
 
 
 def rank_safe(fitness: jax.Array) -> jax.Array:
@@ -57,14 +59,19 @@ def get_state(solver: PGPE) -> dict[str, np.ndarray]:
 
 
 def set_state(solver: PGPE, state: dict[str, np.ndarray]) -> None:
-    """Inverse of :func:`get_state` on a solver built with the same settings."""
+    """Inverse of :func:`get_state` on a solver built with the same settings.
+
+    The arrays are committed to the default device, where ``tell`` leaves them: uncommitted
+    ones would make ``ask`` and ``tell`` compile again in the next generations.
+    """
+    device = jax.devices()[0]
     treedef = jax.tree_util.tree_structure(solver._opt_state)
-    leaves = [jnp.asarray(state[f"opt_{i}"]) for i in range(treedef.num_leaves)]
+    leaves = [jax.device_put(state[f"opt_{i}"], device) for i in range(treedef.num_leaves)]
     solver._opt_state = jax.tree_util.tree_unflatten(treedef, leaves)
-    solver._center = jnp.asarray(state["center"])
-    solver._stdev = jnp.asarray(state["stdev"])
+    solver._center = jax.device_put(state["center"], device)
+    solver._stdev = jax.device_put(state["stdev"], device)
     solver._t = int(state["t"])
-    solver._key = jnp.asarray(state["key"])
+    solver._key = jax.device_put(state["key"], device)
 
 
 def mean_stdev(solver: PGPE) -> float:
