@@ -62,28 +62,32 @@ def test_same_seed_same_results(target_file):
     assert np.load(tmp / "a.npy").shape == (8336,)
 
 
+def kill_at_first_checkpoint(tmp, name: str, generations: int) -> None:
+    """Start a run saving every 5 generations and SIGKILL it once its first checkpoint exists."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "nca_steps.train",
+        *train_args(tmp, name, generations, "--checkpoint-every", "5"),
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (tmp / f"{name}.ckpt.npz").exists() and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (tmp / f"{name}.npy").exists(), "the run finished before it could be killed"
+    assert (tmp / f"{name}.ckpt.npz").exists()
+
+
 def test_killed_run_resumes_bit_identical(target_file):
     tmp = target_file
     gens = 300
     full = run_module("nca_steps.train", *train_args(tmp, "full", gens))
     assert full.returncode == 0, full.stderr
 
-    cmd = [
-        sys.executable,
-        "-m",
-        "nca_steps.train",
-        *train_args(tmp, "cut", gens, "--checkpoint-every", "5"),
-    ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while not (tmp / "cut.ckpt.npz").exists() and proc.poll() is None:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert not (tmp / "cut.npy").exists(), "the run finished before it could be killed"
-    assert (tmp / "cut.ckpt.npz").exists()
-
+    kill_at_first_checkpoint(tmp, "cut", gens)
     resumed = run_module(
         "nca_steps.train", *train_args(tmp, "cut", gens, "--checkpoint-every", "5")
     )
@@ -111,6 +115,25 @@ def test_odd_population_is_one_line_error(target_file):
     assert proc.stderr.strip() == (
         "error: population size 7 is invalid for PGPE; use an even number >= 2"
     )
+
+
+def test_center_gone_non_finite_after_a_checkpoint_keeps_that_checkpoint(target_file):
+    """A resumed search whose spread overflows float32 fails at once; the checkpoint survives."""
+    tmp = target_file
+    kill_at_first_checkpoint(tmp, "late", 300)
+    with np.load(tmp / "late.ckpt.npz") as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["stdev"] = np.full_like(arrays["stdev"], 1e38)
+    np.savez(tmp / "late.ckpt.npz", **arrays)
+    saved = (tmp / "late.ckpt.npz").read_bytes()
+
+    proc = run_module("nca_steps.train", *train_args(tmp, "late", 300, "--checkpoint-every", "5"))
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    generation = len(arrays["metrics"]) + 1
+    assert last.startswith(f"error: the solver's center became NaN/Inf at generation {generation}")
+    assert (tmp / "late.ckpt.npz").read_bytes() == saved
+    assert not (tmp / "late.npy").exists() and not (tmp / "late.csv").exists()
 
 
 def test_non_finite_center_stops_with_clear_error(target_file):
