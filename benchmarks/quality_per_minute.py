@@ -35,14 +35,13 @@ def parse_args() -> argparse.Namespace:
     return p.parse_args()
 
 
-def train_for(seconds: float, fitness_call, hp: dict, seed: int = 1):
-    """PGPE until the budget is spent; returns the center and the number of generations."""
+def train_for(seconds: float, fitness_call, solver, seed: int = 1):
+    """Generations of ``solver`` until the budget is spent; returns its best parameters (PGPE's
+    center) and the number of generations."""
     import jax
 
-    from nca_steps.model import param_count
-    from nca_steps.solver import make_pgpe, rank_safe
+    from nca_steps.solver import rank_safe
 
-    solver = make_pgpe(param_count(16), pop_size=hp["pop_size"], lr=hp["lr"], seed=seed)
     key = jax.random.PRNGKey(seed)
     start, gen = time.perf_counter(), 0
     while time.perf_counter() - start < seconds:
@@ -53,11 +52,24 @@ def train_for(seconds: float, fitness_call, hp: dict, seed: int = 1):
     return solver.best_params, gen
 
 
+def center_loss(params, target, settings: dict) -> tuple[float, float]:
+    """The run's objective for ``params`` averaged over 16 rollouts, and the empty grid's."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    from nca_steps.fitness import member_loss
+
+    score = jax.jit(jax.vmap(lambda key: member_loss(params, key, target, **settings)))
+    loss = float(jnp.mean(score(jax.random.split(jax.random.PRNGKey(99), 16))))
+    empty = float(np.square(target).mean()) * (settings["steps"] // settings["loss_every"])
+    return loss, empty
+
+
 def main() -> None:
     args = parse_args()
     use_cpu_threads(os.cpu_count() or 1, 128)
     import jax
-    import jax.numpy as jnp
     import matplotlib
 
     matplotlib.use("Agg")
@@ -66,9 +78,10 @@ def main() -> None:
 
     from nca_steps import reference
     from nca_steps.emoji_sources import SHIPPED_DIR
-    from nca_steps.fitness import make_population_fitness, member_loss
+    from nca_steps.fitness import make_population_fitness
     from nca_steps.images import prepare_target, read_rgba, to_rgb
-    from nca_steps.model import rollout
+    from nca_steps.model import param_count, rollout
+    from nca_steps.solver import make_pgpe
 
     target = prepare_target(read_rgba(SHIPPED_DIR / "emoji_u1f98e.png"), args.size, 4)
     ours = yaml.safe_load(Path(args.config).read_text())["hyperparameters"]
@@ -84,10 +97,9 @@ def main() -> None:
                 return ref(pop, jax.random.split(key, n))
         else:
             call = make_population_fitness(target, pop_size=hp["pop_size"], **settings)
-        center, gens = train_for(60 * args.minutes, call, hp)
-        score = jax.jit(jax.vmap(lambda k, c=center, s=settings: member_loss(c, k, target, **s)))
-        loss = float(jnp.mean(score(jax.random.split(jax.random.PRNGKey(99), 16))))
-        empty = float(np.square(target).mean()) * (hp["steps"] // hp["loss_every"])
+        solver = make_pgpe(param_count(16), pop_size=hp["pop_size"], lr=hp["lr"], seed=1)
+        center, gens = train_for(60 * args.minutes, call, solver)
+        loss, empty = center_loss(center, target, settings)
         grown = rollout(
             center,
             jax.random.PRNGKey(0),

@@ -11,8 +11,6 @@ from evojax.algo import PGPE
 
 from nca_steps.errors import StepError
 
-ALGORITHMS = ("pgpe",)
-
 
 def check_pop_size(pop_size: int) -> None:
     """PGPE samples antithetic pairs, so the population must be even."""
@@ -20,10 +18,13 @@ def check_pop_size(pop_size: int) -> None:
         raise StepError(f"population size {pop_size} is invalid for PGPE; use an even number >= 2")
 
 
-def make_pgpe(param_size: int, *, pop_size: int, lr: float, seed: int) -> PGPE:
+def make_pgpe(
+    param_size: int, *, pop_size: int, lr: float, seed: int, init_stdev: float | None = None
+) -> PGPE:
     """PGPE with Adam; center, stdev learning rates and initial stdev are 0.05, 0.01 and 0.1 x lr.
 
-    The center starts at zero, as the notebook leaves it.
+    The center starts at zero, as the notebook leaves it. ``init_stdev`` overrides 0.1 x lr
+    (for benchmarks/sweep_defaults.py).
     """
     check_pop_size(pop_size)
     solver = PGPE(
@@ -32,7 +33,7 @@ def make_pgpe(param_size: int, *, pop_size: int, lr: float, seed: int) -> PGPE:
         optimizer="adam",
         center_learning_rate=0.05 * lr,
         stdev_learning_rate=0.01 * lr,
-        init_stdev=float(0.1 * lr),
+        init_stdev=float(0.1 * lr if init_stdev is None else init_stdev),
         seed=seed,
         logger=logging.getLogger("nca_steps.pgpe"),
     )

@@ -12,6 +12,9 @@ def test_learning_rates_follow_the_notebook():
     assert s._stdev_lr == pytest.approx(0.0008)
     np.testing.assert_allclose(s._stdev, np.full(10, 0.008), rtol=1e-6)
     np.testing.assert_array_equal(s.best_params, np.zeros(10))
+    wider = make_pgpe(10, pop_size=8, lr=0.08, seed=1, init_stdev=0.02)
+    np.testing.assert_allclose(wider._stdev, np.full(10, 0.02), rtol=1e-6)
+    assert wider._center_lr == pytest.approx(0.004)
 
 
 @pytest.mark.parametrize("pop_size", [0, 3, 7])
