@@ -1,0 +1,57 @@
+"""`.ci/run` itself: a planted lint or format error must fail CI (it once printed and went on)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def tracked_copy(dest: Path) -> Path:
+    """The repository's tracked files, as a fresh clone would have them."""
+    files = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    for name in filter(None, files):
+        src = ROOT / os.fsdecode(name)
+        if src.is_file():
+            (dest / src.relative_to(ROOT)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / src.relative_to(ROOT))
+    return dest
+
+
+def ci_lint(repo: Path) -> subprocess.CompletedProcess:
+    """Run the lint stage of the copy's `.ci/run`, with this environment's ruff on PATH."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(
+        ["bash", ".ci/run", "lint"], cwd=repo, capture_output=True, text=True, env=env
+    )
+
+
+@pytest.mark.parametrize(
+    ("planted", "complaint"),
+    [
+        ("import os\n", "F401"),  # ruff check: unused import
+        ("x = [1,2]\n", "1 file would be reformatted"),  # ruff format --check only
+    ],
+)
+def test_planted_lint_error_fails_ci(tmp_path, planted, complaint):
+    repo = tracked_copy(tmp_path)
+    assert ci_lint(repo).returncode == 0  # the tree as committed is clean
+    (repo / "nca_steps" / "planted.py").write_text(planted)
+    proc = ci_lint(repo)
+    assert proc.returncode != 0
+    assert complaint in proc.stdout + proc.stderr
+
+
+def test_unknown_stage_is_refused(tmp_path):
+    tracked_copy(tmp_path)
+    proc = subprocess.run(["bash", ".ci/run", "lnit"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "error: unknown stage 'lnit'; valid: install, lint, tests"
