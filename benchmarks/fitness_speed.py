@@ -20,6 +20,7 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
+from settings import NOTEBOOK_CONFIG, run_settings
 
 from nca_steps import reference
 from nca_steps.emoji_sources import SHIPPED_DIR
@@ -29,14 +30,17 @@ from nca_steps.model import HIDDEN, param_count
 from nca_steps.runtime import use_cpu_threads
 from nca_steps.solver import make_pgpe
 
+NOTEBOOK = run_settings(NOTEBOOK_CONFIG)
+HP = NOTEBOOK["hyperparameters"]
+
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--size", type=int, default=40)
-    p.add_argument("--padding", type=int, default=4)
-    p.add_argument("--pop-size", type=int, default=128)
-    p.add_argument("--steps", type=int, default=90)
-    p.add_argument("--loss-every", type=int, default=30)
+    p.add_argument("--size", type=int, default=NOTEBOOK["target_size"])
+    p.add_argument("--padding", type=int, default=NOTEBOOK["target_padding"])
+    p.add_argument("--pop-size", type=int, default=HP["pop_size"])
+    p.add_argument("--steps", type=int, default=HP["steps"])
+    p.add_argument("--loss-every", type=int, default=HP["loss_every"])
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="as a training job's")
     p.add_argument("--batch", type=int, default=None, help="members grown at once per device")
@@ -46,7 +50,7 @@ def parse_args() -> argparse.Namespace:
 
 def generation_timer(fitness_call, pop_size: int) -> Callable[[], float]:
     """A function that runs the next generation (ask, fitness, tell) and returns its seconds."""
-    solver = make_pgpe(param_count(16), pop_size=pop_size, lr=0.08, seed=1)
+    solver = make_pgpe(param_count(HP["channels"]), pop_size=pop_size, lr=HP["lr"], seed=HP["seed"])
     gen = 0
 
     def next_generation() -> float:

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
+from settings import run_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SECONDS_PER_GEN = re.compile(r"([\d.]+) s/gen")
@@ -70,10 +70,13 @@ def main() -> None:
                 f"peak RSS {float(r['max_rss']):.0f} MB"
             )
 
-    config = yaml.safe_load(Path(args.configfile).read_text())
-    threads = config.get("training", {}).get("threads", 1)
-    target, combo = next(iter(config["targets"])), next(iter(config["combinations"]))
-    hp = {**config["hyperparameters"], **(config["combinations"][combo] or {})}
+    run = run_settings(args.configfile)
+    threads, target, combo, hp = (
+        run["threads"],
+        run["target"],
+        run["combination"],
+        run["hyperparameters"],
+    )
     hp["generations"] = args.alone_generations
     hp.pop("algorithm", None)
     flags = [f"--{k.replace('_', '-')}={v}" for k, v in sorted(hp.items())]

@@ -15,18 +15,21 @@ import time
 
 import jax
 import jax.numpy as jnp
+from settings import run_settings
 
 from nca_steps.emoji_sources import SHIPPED_DIR
 from nca_steps.images import prepare_target, read_rgba
 from nca_steps.model import fire_mask, living_mask, perceive, residual, step, unflatten
 from nca_steps.runtime import use_cpu_threads
 
+SHIPPED = run_settings()
+
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--size", type=int, default=20)
-    p.add_argument("--pop-size", type=int, default=32)
-    p.add_argument("--steps", type=int, default=32)
+    p.add_argument("--size", type=int, default=SHIPPED["target_size"])
+    p.add_argument("--pop-size", type=int, default=SHIPPED["hyperparameters"]["pop_size"])
+    p.add_argument("--steps", type=int, default=SHIPPED["hyperparameters"]["steps"])
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--batch", type=int, default=2, help="members at once, as the fitness does")
     args = p.parse_args()

@@ -16,21 +16,19 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from pathlib import Path
 
-import yaml
+from settings import NOTEBOOK_CONFIG, SHIPPED_CONFIG, run_settings
 
 from nca_steps.runtime import use_cpu_threads
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = {"pop_size": 128, "lr": 0.08, "steps": 90, "loss_every": 30, "fire_rate": 0.5}
+NOTEBOOK = run_settings(NOTEBOOK_CONFIG)["hyperparameters"]
 
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--minutes", type=float, default=10.0, help="wall-clock budget per run")
     p.add_argument("--size", type=int, default=20)
-    p.add_argument("--config", default=str(ROOT / "config.yaml"), help="settings of run (b)")
+    p.add_argument("--config", default=str(SHIPPED_CONFIG), help="settings of run (b)")
     p.add_argument("--png-out", default="quality_per_minute.png")
     return p.parse_args()
 
@@ -84,7 +82,7 @@ def main() -> None:
     from nca_steps.solver import make_pgpe
 
     target = prepare_target(read_rgba(SHIPPED_DIR / "emoji_u1f98e.png"), args.size, 4)
-    ours = yaml.safe_load(Path(args.config).read_text())["hyperparameters"]
+    ours = run_settings(args.config)["hyperparameters"]
     runs = {}
     for name, hp in (("(a) notebook", NOTEBOOK), ("(b) nca-steps", ours)):
         settings = dict(

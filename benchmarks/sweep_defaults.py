@@ -20,12 +20,12 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import yaml
+from settings import run_settings
 
 from nca_steps.runtime import use_cpu_threads
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = yaml.safe_load((ROOT / "config.yaml").read_text())["hyperparameters"]
+SHIPPED = run_settings()["hyperparameters"]
 LR = SHIPPED["lr"]
 # name -> what it changes; ``algorithm`` and ``init_stdev`` are not config keys (yet).
 SWEEP = {

@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
+from settings import NOTEBOOK_CONFIG, SHIPPED_CONFIG, run_settings
 
 ROOT = Path(__file__).resolve().parents[1]
-PRESETS = {"default": ROOT / "config.yaml", "notebook": ROOT / "workflow/configs/notebook.yaml"}
+PRESETS = {"default": SHIPPED_CONFIG, "notebook": NOTEBOOK_CONFIG}
 
 
 def rss_mb(pid: int) -> float:
@@ -57,10 +57,10 @@ def main() -> None:
     p.add_argument("--generations", type=int, default=None, help="N (default: 100, notebook 5)")
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args()
-    config = yaml.safe_load(PRESETS[args.preset].read_text())
+    run = run_settings(PRESETS[args.preset])
     n = args.generations or (5 if args.preset == "notebook" else 100)
     tmp = Path(tempfile.mkdtemp(prefix="nca-memory-"))
-    size, padding = config.get("target_size", 40), config.get("target_padding", 4)
+    size, padding = run["target_size"], run["target_padding"]
     subprocess.run(
         [
             sys.executable, "-m", "nca_steps.prepare_target",
@@ -70,9 +70,7 @@ def main() -> None:
         ],
         check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    hp = dict(config["hyperparameters"])
-    hp.pop("algorithm", None)
-    hp["generations"] = 4 * n
+    hp = {**run["hyperparameters"], "generations": 4 * n}
     cmd = [
         sys.executable, "-m", "nca_steps.train", "--target", str(tmp / "t.npy"),
         "--params-out", str(tmp / "p.npy"), "--metrics-out", str(tmp / "m.csv"),

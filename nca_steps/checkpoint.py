@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,15 @@ def load(path: str | os.PathLike, settings: dict[str, Any]) -> dict[str, np.ndar
     path = Path(path)
     if not path.is_file():
         return None
-    with np.load(path) as data:
-        arrays = {k: data[k] for k in data.files}
-    saved = json.loads(str(arrays.pop("settings")))
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        saved = json.loads(str(arrays.pop("settings")))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        raise StepError(
+            f"checkpoint {path} is unreadable ({type(err).__name__}); delete it to start this "
+            "run over"
+        ) from err
     if saved != json.loads(json.dumps(settings, sort_keys=True)):
         changed = sorted(
             k for k in saved.keys() | settings.keys() if saved.get(k) != settings.get(k)

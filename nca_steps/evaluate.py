@@ -13,36 +13,41 @@ import jax
 import numpy as np
 from PIL import Image
 
-from nca_steps.cli import run_step
+from nca_steps import hyperparameters
+from nca_steps.cli import NON_NEGATIVE_INT, POSITIVE_INT, load_npy, parser, run_step
 from nca_steps.files import atomic_path, write_json
 from nca_steps.images import to_rgb, to_uint8
 from nca_steps.model import rollout
 from nca_steps.runtime import use_cpu_threads
 
+ROLLOUT_KEYS = ("steps", "loss_every", "fire_rate", "channels")  # the training run's
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m nca_steps.evaluate", description=__doc__)
+    p = parser("nca_steps.evaluate", __doc__)
     p.add_argument("--params", required=True, help="flat parameter vector (.npy)")
     p.add_argument("--target", required=True, help="padded target (.npy)")
-    p.add_argument("--steps", type=int, default=90, help="the training rollout length")
-    p.add_argument("--loss-every", type=int, default=30)
-    p.add_argument("--horizon", type=int, default=3, help="evaluate for this many x steps")
-    p.add_argument("--rollouts", type=int, default=8, help="random keys to grow from")
-    p.add_argument("--fire-rate", type=float, default=0.5)
-    p.add_argument("--channels", type=int, default=16)
-    p.add_argument("--seed", type=int, default=0, help="evaluation keys' seed")
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument(
+        "--horizon", type=POSITIVE_INT.parse, default=3, help="evaluate for this many x steps"
+    )
+    p.add_argument(
+        "--rollouts", type=POSITIVE_INT.parse, default=8, help="random keys to grow from"
+    )
+    p.add_argument("--seed", type=NON_NEGATIVE_INT.parse, default=0, help="evaluation keys' seed")
+    p.add_argument("--threads", type=POSITIVE_INT.parse, default=1)
     p.add_argument("--metrics-out", required=True, help=".json")
     p.add_argument("--frames-out", required=True, help=".npz with the first rollout's RGBA")
     p.add_argument("--grown-out", required=True, help=".png of the first rollout at --steps")
+    hyperparameters.add_arguments(p, ROLLOUT_KEYS)
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    hyperparameters.from_args(args, ROLLOUT_KEYS)
+    params = load_npy(args.params, "parameter vector", ndim=1)
+    target = load_npy(args.target, "target", ndim=3, last=4)
     use_cpu_threads(args.threads)
-    params = np.load(args.params)
-    target = np.load(args.target)
     height, width = target.shape[:2]
     total = args.horizon * args.steps
     grow = jax.jit(

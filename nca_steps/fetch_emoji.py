@@ -7,21 +7,23 @@ from __future__ import annotations
 
 import argparse
 
-from nca_steps.cli import run_step
+from nca_steps.cli import NON_NEGATIVE_INT, POSITIVE_NUMBER, parser, run_step
 from nca_steps.emoji import DEFAULT_BASE_URL, noto_code
 from nca_steps.emoji_sources import SOURCES, obtain
 from nca_steps.files import write_bytes, write_json
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m nca_steps.fetch_emoji", description=__doc__)
+    p = parser("nca_steps.fetch_emoji", __doc__)
     p.add_argument("--emoji", required=True, help="the emoji itself, e.g. 🦎")
     p.add_argument("--png-out", required=True)
     p.add_argument("--source-out", required=True, help="JSON sidecar naming the source")
     p.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES)
     p.add_argument("--base-url", default=DEFAULT_BASE_URL, help="Noto PNG folder URL")
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds per HTTP attempt")
-    p.add_argument("--retries", type=int, default=3)
+    p.add_argument(
+        "--timeout", type=POSITIVE_NUMBER.parse, default=10.0, help="seconds per HTTP attempt"
+    )
+    p.add_argument("--retries", type=NON_NEGATIVE_INT.parse, default=3)
     return p.parse_args(argv)
 
 

@@ -14,6 +14,8 @@ import jax
 import jax.numpy as jnp
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from nca_steps.errors import StepError
+from nca_steps.hyperparameters import check_steps
 from nca_steps.model import Params, rotate_sobel, seed_grid, step, unflatten
 
 PopulationFitness = Callable[[jax.Array, jax.Array], jax.Array]
@@ -92,7 +94,7 @@ def member_loss(
 def check_divisible(pop_size: int, n_devices: int) -> None:
     """Sharding needs an equal slice of the population on every device."""
     if pop_size % n_devices:
-        raise ValueError(
+        raise StepError(
             f"population size {pop_size} does not divide across {n_devices} devices; "
             f"use a multiple of {n_devices}"
         )
@@ -122,8 +124,7 @@ def make_population_fitness(
     device and several give the same numbers. Each device takes ``P / n_devices`` members and
     grows them ``batch`` at a time.
     """
-    if steps % loss_every:
-        raise ValueError(f"steps {steps} is not a multiple of loss_every {loss_every}")
+    check_steps(steps, loss_every)
     devices = list(devices if devices is not None else jax.local_devices())
     check_divisible(pop_size, len(devices))
     per_device = pop_size // len(devices)

@@ -13,19 +13,18 @@ from nca_steps.errors import StepError
 CONVERTIBLE_MODES = ("RGBA", "RGB", "LA", "L", "P", "PA", "CMYK", "1", "I;16", "I;16B", "I", "RGBa")
 
 
-def read_rgba(path: str | os.PathLike) -> Image.Image:
-    """Open an image file as 8-bit RGBA, converting grayscale, palette, 16-bit and CMYK images."""
+def read_rgba(path: str | os.PathLike, what: str = "target image") -> Image.Image:
+    """Open an image file as 8-bit RGBA, converting grayscale, palette, 16-bit and CMYK images;
+    a missing or unreadable file is refused in one line that calls it ``what``."""
     try:
         img = Image.open(path)
         img.load()
     except FileNotFoundError as err:
-        raise StepError(f"target image {path} does not exist") from err
+        raise StepError(f"{what} {path} does not exist") from err
     except (UnidentifiedImageError, OSError, SyntaxError) as err:
-        raise StepError(f"target image {path} is not a readable PNG or JPEG ({err})") from err
+        raise StepError(f"{what} {path} is not a readable PNG or JPEG ({err})") from err
     if img.mode not in CONVERTIBLE_MODES:
-        raise StepError(
-            f"target image {path} has mode {img.mode}; valid: {', '.join(CONVERTIBLE_MODES)}"
-        )
+        raise StepError(f"{what} {path} has mode {img.mode}; valid: {', '.join(CONVERTIBLE_MODES)}")
     if img.mode.startswith("I"):  # 16- or 32-bit grayscale: scale to 8 bits first
         values = np.asarray(img, np.float64)
         peak = 65535.0 if img.mode.startswith("I;16") or values.max() > 255 else 255.0

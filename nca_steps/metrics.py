@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 
+from nca_steps.errors import StepError
 from nca_steps.files import atomic_path
 
 COLUMNS = ("generation", "best_loss", "mean_loss", "center_loss", "stdev_mean", "seconds")
@@ -21,7 +22,17 @@ def write_metrics(path: str | os.PathLike, rows: list[tuple[float, ...]]) -> Non
 
 
 def read_metrics(path: str | os.PathLike) -> dict[str, list[float]]:
-    """Column name -> values."""
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    return {k: [float(r[k]) for r in rows] for k in COLUMNS}
+    """Column name -> values; a missing, empty or foreign file is refused in one line."""
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        table = {k: [float(r[k]) for r in rows] for k in COLUMNS}
+    except FileNotFoundError as err:
+        raise StepError(f"metrics {path} does not exist") from err
+    except (KeyError, ValueError, TypeError) as err:
+        raise StepError(
+            f"metrics {path} is not a train step's table (columns: {', '.join(COLUMNS)})"
+        ) from err
+    if not rows:
+        raise StepError(f"metrics {path} has no generations")
+    return table

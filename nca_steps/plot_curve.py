@@ -9,13 +9,13 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from nca_steps.cli import run_step  # noqa: E402
+from nca_steps.cli import parser, run_step  # noqa: E402
 from nca_steps.files import atomic_path  # noqa: E402
 from nca_steps.metrics import read_metrics  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m nca_steps.plot_curve", description=__doc__)
+    p = parser("nca_steps.plot_curve", __doc__)
     p.add_argument("--metrics", required=True, help="metrics CSV from the train step")
     p.add_argument("--title", default="")
     p.add_argument("--png-out", required=True)

@@ -9,29 +9,31 @@ import argparse
 
 from PIL import Image
 
-from nca_steps.cli import run_step
+from nca_steps.cli import NON_NEGATIVE_INT, POSITIVE_INT, Range, parser, run_step
 from nca_steps.errors import StepError
 from nca_steps.files import atomic_path, write_npy
 from nca_steps.images import prepare_target, read_rgba, to_rgb, to_uint8
 
+SIZES = Range(int, minimum=3)  # a 3x3 neighbourhood at least
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m nca_steps.prepare_target", description=__doc__)
+    p = parser("nca_steps.prepare_target", __doc__)
     p.add_argument("--image", required=True, help="PNG or JPEG, with or without alpha")
-    p.add_argument("--size", type=int, default=40, help="longest side after thumbnailing (px)")
-    p.add_argument("--padding", type=int, default=4, help="empty border on every side (px)")
+    p.add_argument(
+        "--size", type=SIZES.parse, default=20, help="longest side after thumbnailing (px)"
+    )
+    p.add_argument(
+        "--padding", type=NON_NEGATIVE_INT.parse, default=4, help="empty border on every side (px)"
+    )
     p.add_argument("--target-out", required=True, help=".npy, (H, W, 4) float32")
     p.add_argument("--preview-out", required=True, help=".png")
-    p.add_argument("--preview-zoom", type=int, default=4)
+    p.add_argument("--preview-zoom", type=POSITIVE_INT.parse, default=4)
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    if args.size < 3:
-        raise StepError(f"target size {args.size} is too small; use at least 3 pixels")
-    if args.padding < 0:
-        raise StepError(f"padding {args.padding} is negative; use 0 or more pixels")
     target = prepare_target(read_rgba(args.image), args.size, args.padding)
     if target[..., 3].max() <= 0.1:
         raise StepError(f"target image {args.image} is fully transparent; nothing to grow")

@@ -10,12 +10,17 @@ import numpy as np
 from evojax.algo import PGPE
 
 from nca_steps.errors import StepError
+from nca_steps.hyperparameters import BY_NAME
+
+POP_SIZES = BY_NAME["pop_size"].range
 
 
 def check_pop_size(pop_size: int) -> None:
     """PGPE samples antithetic pairs, so the population must be even."""
-    if pop_size < 2 or pop_size % 2:
-        raise StepError(f"population size {pop_size} is invalid for PGPE; use an even number >= 2")
+    if not POP_SIZES.valid(pop_size):
+        raise StepError(
+            f"population size {pop_size} is invalid for PGPE; use {POP_SIZES.describe()}"
+        )
 
 
 def make_pgpe(

@@ -6,7 +6,8 @@ import argparse
 import csv
 import json
 
-from nca_steps.cli import run_step
+from nca_steps.cli import parser, run_step
+from nca_steps.errors import StepError
 from nca_steps.files import atomic_path
 from nca_steps.metrics import read_metrics
 
@@ -23,7 +24,7 @@ COLUMNS = (
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m nca_steps.summarize", description=__doc__)
+    p = parser("nca_steps.summarize", __doc__)
     p.add_argument(
         "--run",
         nargs=4,
@@ -37,16 +38,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def summary_row(target: str, combination: str, metrics_csv: str, evaluation_json: str) -> dict:
     m = read_metrics(metrics_csv)
-    with open(evaluation_json) as f:
-        e = json.load(f)
+    try:
+        with open(evaluation_json, encoding="utf-8") as f:
+            e = json.load(f)
+        loss, empty, ratio = e["loss"], e["empty_grid_loss"], e["loss_vs_empty"]
+    except FileNotFoundError as err:
+        raise StepError(f"evaluation {evaluation_json} does not exist") from err
+    except (ValueError, KeyError, TypeError) as err:
+        raise StepError(
+            f"evaluation {evaluation_json} is not an evaluate step's JSON ({err!r})"
+        ) from err
     return {
         "target": target,
         "combination": combination,
         "generations": len(m["generation"]),
         "final_training_loss": m["center_loss"][-1],
-        "evaluation_loss": e["loss"],
-        "empty_grid_loss": e["empty_grid_loss"],
-        "evaluation_vs_empty": e["loss_vs_empty"],
+        "evaluation_loss": loss,
+        "empty_grid_loss": empty,
+        "evaluation_vs_empty": ratio,
         "wall_seconds": m["seconds"][-1],
     }
 

@@ -18,8 +18,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from nca_steps import checkpoint
-from nca_steps.cli import add_hyperparameter_args, run_step
+from nca_steps import checkpoint, hyperparameters
+from nca_steps.cli import POSITIVE_INT, load_npy, parser, run_step
 from nca_steps.errors import StepError
 from nca_steps.files import write_npy
 from nca_steps.fitness import make_population_fitness, member_loss
@@ -28,36 +28,40 @@ from nca_steps.model import param_count
 from nca_steps.runtime import use_cpu_threads
 from nca_steps.solver import get_state, make_pgpe, mean_stdev, rank_safe, set_state
 
-HYPERPARAMETER_KEYS = (
-    "pop_size", "lr", "generations", "steps", "loss_every", "fire_rate", "seed", "channels",
-)  # fmt: skip
-
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m nca_steps.train", description=__doc__)
+    p = parser("nca_steps.train", __doc__)
     p.add_argument("--target", required=True, help="padded target, .npy from prepare_target")
     p.add_argument("--params-out", required=True, help="trained flat parameters (.npy)")
     p.add_argument("--metrics-out", required=True, help="per-generation metrics (.csv)")
     p.add_argument("--checkpoint", required=True, help="checkpoint file, kept until the run ends")
-    p.add_argument("--checkpoint-every", type=int, default=25, help="generations between saves")
-    p.add_argument("--log-every", type=int, default=10, help="generations between progress lines")
-    p.add_argument("--threads", type=int, default=1, help="CPU threads this job may use")
-    add_hyperparameter_args(p)
+    p.add_argument(
+        "--checkpoint-every", type=POSITIVE_INT.parse, default=25, help="generations between saves"
+    )
+    p.add_argument(
+        "--log-every",
+        type=POSITIVE_INT.parse,
+        default=10,
+        help="generations between progress lines",
+    )
+    p.add_argument("--threads", type=POSITIVE_INT.parse, default=1, help="CPU threads for this job")
+    hyperparameters.add_arguments(p)
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    hp = hyperparameters.from_args(args)
+    target = load_npy(args.target, "target", ndim=3, last=4)
     use_cpu_threads(args.threads, args.pop_size)
-    train(args)
+    train(args, hp, target)
 
 
-def train(args: argparse.Namespace) -> None:
-    target = np.load(args.target)
+def train(args: argparse.Namespace, hp: dict, target: np.ndarray) -> None:
     settings = {
         "target_sha256": hashlib.sha256(target.tobytes()).hexdigest(),
         "target_shape": list(target.shape),
-        **{k: getattr(args, k) for k in HYPERPARAMETER_KEYS},
+        **hp,
     }
     solver = make_pgpe(
         param_count(args.channels), pop_size=args.pop_size, lr=args.lr, seed=args.seed

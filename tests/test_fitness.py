@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from nca_steps import fitness, model, reference
+from nca_steps.errors import StepError
 
 C = 16
 
@@ -69,7 +70,7 @@ def test_batch_size_does_not_change_results(tiny_target):
 
 
 def test_steps_must_be_a_multiple_of_loss_every(tiny_target):
-    with pytest.raises(ValueError, match="steps 10 is not a multiple of loss_every 4"):
+    with pytest.raises(StepError, match="steps 10 is not a multiple of loss_every 4"):
         fitness.make_population_fitness(
             tiny_target, pop_size=2, channels=C, steps=10, loss_every=4, fire_rate=0.5
         )
@@ -80,6 +81,7 @@ TWO_DEVICES = textwrap.dedent(
     import json, sys
     import jax, numpy as np
     from nca_steps import fitness, model, solver
+    from nca_steps.errors import StepError
     target = np.load(sys.argv[1]); pop = np.load(sys.argv[2])
     assert len(jax.devices()) == 2, jax.devices()
     f = fitness.make_population_fitness(
@@ -98,7 +100,7 @@ TWO_DEVICES = textwrap.dedent(
     try:
         fitness.make_population_fitness(
             target, pop_size=3, channels=16, steps=8, loss_every=4, fire_rate=0.5)
-    except ValueError as err:
+    except StepError as err:
         print(err)
     """
 )

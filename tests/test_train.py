@@ -113,7 +113,7 @@ def test_odd_population_is_one_line_error(target_file):
     proc = run_module("nca_steps.train", *train_args(target_file, "odd", 2), "--pop-size", "7")
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
-        "error: population size 7 is invalid for PGPE; use an even number >= 2"
+        "error: argument --pop-size: '7' is invalid; use an even integer >= 2"
     )
 
 

@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,6 +18,8 @@ import pytest
 import yaml
 from PIL import Image
 
+from nca_steps import hyperparameters, plot_overview
+from nca_steps.metrics import read_metrics
 from tests.conftest import ROOT
 
 TINY = {
@@ -98,6 +101,13 @@ def done(tmp_path_factory) -> Path:
     return workdir
 
 
+@pytest.fixture
+def done_copy(done, tmp_path) -> Path:
+    """A copy of the finished run (times kept) for a test that changes it, so that tests that
+    read ``done`` see it as it was, whatever order they run in."""
+    return shutil.copytree(done, tmp_path / "run", symlinks=True)
+
+
 def test_all_outputs(done):
     for target in ("lizard", "disc"):
         run = done / "results" / "runs" / target / "base"
@@ -118,28 +128,65 @@ def test_all_outputs(done):
         assert (done / "results" / "benchmarks" / "train" / target / "base.tsv").exists()
     source = json.loads((done / "resources" / "emoji" / "u1f98e.json").read_text())
     assert source["source"] == "shipped" and source["emoji"] == "🦎"
-    assert Image.open(done / "results" / "overview.png").size[0] > 200
+
+
+def test_overview_has_a_row_per_target_and_a_column_per_combination(done):
+    """Each tile of the overview is exactly the picture of its (target, combination)."""
+    overview = Image.open(done / "results" / "overview.png").convert("RGB")
+    targets, combinations = ["lizard", "disc"], ["base"]
+    pictures = [
+        [done / "results" / "targets" / t / "preview.png"]
+        + [done / "results" / "runs" / t / c / "grown.png" for c in combinations]
+        for t in targets
+    ]
+    loaded = [[Image.open(p).convert("RGB") for p in row] for row in pictures]
+    tile, margin = plot_overview.layout(
+        targets, ["target", *combinations], [p for row in loaded for p in row]
+    )
+    assert overview.size == plot_overview.tile_origin(2, 2, tile, margin)
+    for r, row in enumerate(loaded):
+        for c, picture in enumerate(row):
+            x, y = plot_overview.tile_origin(r, c, tile, margin)
+            shown = overview.crop((x, y, x + picture.width, y + picture.height))
+            assert np.array_equal(np.asarray(shown), np.asarray(picture)), (r, c)
+    assert not np.array_equal(np.asarray(loaded[0][1]), np.asarray(loaded[1][1]))
 
 
 def test_summary_table(done):
+    """Each row repeats its run's own numbers: the last generation and the evaluation."""
     with open(done / "results" / "summary.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert [(r["target"], r["combination"], r["generations"]) for r in rows] == [
-        ("lizard", "base", "3"),
-        ("disc", "base", "3"),
+    assert [(r["target"], r["combination"]) for r in rows] == [
+        ("lizard", "base"),
+        ("disc", "base"),
     ]
     for r in rows:
-        assert float(r["final_training_loss"]) > 0 and float(r["wall_seconds"]) > 0
-        assert float(r["evaluation_loss"]) <= float(r["empty_grid_loss"]) * 2
+        run = done / "results" / "runs" / r["target"] / r["combination"]
+        metrics = read_metrics(run / "metrics.csv")
+        evaluation = json.loads((run / "evaluation.json").read_text())
+        assert int(r["generations"]) == len(metrics["generation"]) == 3
+        expected = {
+            "final_training_loss": metrics["center_loss"][-1],
+            "wall_seconds": metrics["seconds"][-1],
+            "evaluation_loss": evaluation["loss"],
+            "empty_grid_loss": evaluation["empty_grid_loss"],
+            "evaluation_vs_empty": evaluation["loss_vs_empty"],
+        }
+        for column, value in expected.items():
+            assert float(r[column]) == pytest.approx(value, rel=1e-5), column
+        target = np.load(done / "results" / "targets" / r["target"] / "target.npy")
+        empty = 2 * float(np.square(target).mean())  # loss steps 2 and 4 of an empty grid
+        assert float(r["empty_grid_loss"]) == pytest.approx(empty, rel=1e-5)
 
 
-def test_rerun_does_nothing_and_deleted_figure_only_rerenders(done):
-    assert planned_jobs(done) == {}
-    (done / "results" / "runs" / "disc" / "base" / "growth.gif").unlink()
-    assert planned_jobs(done) == {"render_gif": 1, "all": 1}
+def test_rerun_does_nothing_and_deleted_figure_only_rerenders(done_copy):
+    assert planned_jobs(done_copy) == {}
+    (done_copy / "results" / "runs" / "disc" / "base" / "growth.gif").unlink()
+    assert planned_jobs(done_copy) == {"render_gif": 1, "all": 1}
 
 
-def test_new_combination_runs_only_new_jobs(done):
+def test_new_combination_runs_only_new_jobs(done_copy):
+    done = done_copy
     config = {**TINY, "combinations": {"base": {}, "fast": {"lr": 0.2}}}
     (done / "tiny.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     jobs = planned_jobs(done)
@@ -182,6 +229,19 @@ def test_bad_config_is_one_clear_error(tmp_path, change, message):
     proc = snakemake(tmp_path, "--dry-run", config={**TINY, **change})
     assert proc.returncode != 0
     assert message in proc.stderr + proc.stdout
+
+
+def test_a_target_list_is_a_whole_config(tmp_path):
+    """Every other key has a default: the hyperparameters' come from nca_steps.hyperparameters."""
+    proc = snakemake(
+        tmp_path, "--dry-run", "--printshellcmds", config={"targets": {"lizard": "🦎"}}
+    )
+    assert proc.returncode == 0, proc.stderr
+    flags = " ".join(f"{h.flag} {h.default}" for h in hyperparameters.HYPERPARAMETERS)
+    train = [line for line in proc.stdout.splitlines() if "nca_steps.train" in line]
+    assert len(train) == 1 and flags in train[0]
+    assert "results/runs/lizard/base/params.npy" in train[0]
+    assert "--size 20 --padding 4" in proc.stdout
 
 
 def test_key_given_twice_is_refused(tmp_path):

@@ -6,6 +6,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from nca_steps import hyperparameters
 from nca_steps.emoji import noto_code
 from nca_steps.errors import StepError
 
@@ -38,6 +39,7 @@ def check_unique_keys(paths):
 def validate_config(config, schema_file):
     """Fill the schema's defaults, then stop at the first problem with a one-line message."""
     schema = yaml.safe_load(Path(schema_file).read_text())
+    schema["$defs"]["hyperparameters"] = hyperparameters.json_schema()
     validator = jsonschema.Draft202012Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(config))
     if error is not None:
@@ -46,11 +48,10 @@ def validate_config(config, schema_file):
     fill_defaults(config, schema, schema)
     for name in combinations():
         hp = combination(name)
-        if hp["steps"] % hp["loss_every"]:
-            raise ValueError(
-                f"config error at combinations.{name}: steps {hp['steps']} is not a multiple "
-                f"of loss_every {hp['loss_every']}"
-            )
+        try:
+            hyperparameters.check_steps(hp["steps"], hp["loss_every"])
+        except StepError as err:
+            raise ValueError(f"config error at combinations.{name}: {err}") from None
 
 
 def fill_defaults(node, schema, root):
@@ -119,7 +120,7 @@ def target_image(wildcards):
 
 def hyperparameter_args(wildcards):
     hp = combination(wildcards.combination)
-    return " ".join(f"--{key.replace('_', '-')} {hp[key]}" for key in sorted(hp) if key != "algorithm")
+    return " ".join(f"{hyperparameters.BY_NAME[key].flag} {value}" for key, value in hp.items())
 
 
 def run_dir(target, combination):

@@ -1,0 +1,100 @@
+"""The hyperparameters of a run: the one definition that the config schema, the steps' command
+lines, checkpoints, benchmarks and the README's table derive from.
+
+The defaults are the shipped ones, chosen on a 2-core laptop CPU by
+``benchmarks/sweep_defaults.py``; the notebook's own values are the preset
+``workflow/configs/notebook.yaml``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from nca_steps.cli import POSITIVE_INT, Range
+from nca_steps.errors import StepError
+
+ALGORITHMS = ("pgpe",)
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    name: str
+    default: Any
+    help: str
+    range: Range | None = None  # numbers
+    choices: tuple[str, ...] | None = None  # names
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def json_schema(self) -> dict:
+        schema = self.range.json_schema() if self.range else {"enum": list(self.choices or ())}
+        return {"description": self.help, **schema, "default": self.default}
+
+
+HYPERPARAMETERS = (
+    Hyperparameter("algorithm", "pgpe", "the evojax solver", choices=ALGORITHMS),
+    Hyperparameter(
+        "pop_size",
+        32,
+        "population per generation (even: PGPE samples antithetic pairs)",
+        Range(int, minimum=2, multiple_of=2),
+    ),
+    Hyperparameter(
+        "lr",
+        0.12,
+        "PGPE's center and stdev learning rates and its initial stdev are 0.05, 0.01 and 0.1 x lr",
+        Range(float, above=0),
+    ),
+    Hyperparameter("generations", 2000, "ES generations", POSITIVE_INT),
+    Hyperparameter("steps", 32, "NCA updates per rollout", POSITIVE_INT),
+    Hyperparameter(
+        "loss_every", 32, "add the RGBA MSE every this many steps (steps: a multiple)", POSITIVE_INT
+    ),
+    Hyperparameter(
+        "fire_rate", 0.5, "chance that a cell updates in a step", Range(float, above=0, maximum=1)
+    ),
+    Hyperparameter("seed", 1, "seed of PGPE and of the rollouts' keys", Range(int, minimum=0)),
+    Hyperparameter("channels", 16, "NCA state channels (RGBA + hidden)", Range(int, minimum=4)),
+)
+BY_NAME = {h.name: h for h in HYPERPARAMETERS}
+NAMES = tuple(BY_NAME)
+DEFAULTS = {h.name: h.default for h in HYPERPARAMETERS}
+
+
+def json_schema() -> dict:
+    """The schema of a ``hyperparameters`` or combination mapping; every key is optional."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {h.name: h.json_schema() for h in HYPERPARAMETERS},
+    }
+
+
+def check_steps(steps: int, loss_every: int) -> None:
+    """The loss is added every ``loss_every`` steps, so the rollout must end on a loss step."""
+    if steps % loss_every:
+        raise StepError(f"steps {steps} is not a multiple of loss_every {loss_every}")
+
+
+def add_arguments(p: argparse.ArgumentParser, names: Iterable[str] = NAMES) -> None:
+    """A flag per hyperparameter (``--pop-size``, ...) with its default and range."""
+    group = p.add_argument_group("hyperparameters (defaults: the shipped ones)")
+    for name in names:
+        h = BY_NAME[name]
+        if h.range:
+            group.add_argument(h.flag, type=h.range.parse, default=h.default, help=h.help)
+        else:
+            group.add_argument(h.flag, choices=h.choices, default=h.default, help=h.help)
+
+
+def from_args(args: argparse.Namespace, names: Iterable[str] = NAMES) -> dict[str, Any]:
+    """The hyperparameters a parsed command line holds, after the cross-key check."""
+    values = {name: getattr(args, name) for name in names}
+    if "steps" in values and "loss_every" in values:
+        check_steps(values["steps"], values["loss_every"])
+    return values

@@ -1,0 +1,206 @@
+"""Every step refuses bad input with one ``error:`` line, exit status 1 and no output file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+import pytest
+
+from nca_steps.cli import POSITIVE_INT, Range, StepParser
+from nca_steps.metrics import write_metrics
+from tests.conftest import run_module
+
+TRAIN = ["--params-out", "p.npy", "--metrics-out", "m.csv", "--checkpoint", "c.npz"]
+EVALUATE = ["--metrics-out", "e.json", "--frames-out", "f.npz", "--grown-out", "g.png"]
+OUTPUTS = {"p.npy", "m.csv", "c.npz", "e.json", "f.npz", "g.png", "o.gif", "o.png", "o.csv"}
+
+
+@pytest.fixture
+def inputs(tmp_path, tiny_target):
+    """Valid inputs of every step, and a few broken files, in the test's folder."""
+    np.save(tmp_path / "target.npy", tiny_target)
+    np.save(tmp_path / "params.npy", np.zeros(8336, np.float32))
+    np.savez(tmp_path / "frames.npz", rgba=np.zeros((3, 10, 12, 4), np.float16))
+    write_metrics(tmp_path / "metrics.csv", [(0, 1.0, 1.0, 1.0, 0.1, 0.5)])
+    (tmp_path / "evaluation.json").write_text(json.dumps({"loss": 1.0}))
+    (tmp_path / "garbage.npy").write_bytes(b"not an array")
+    (tmp_path / "other.csv").write_text("a,b\n1,2\n")
+    return tmp_path
+
+
+CASES = [
+    # train: ranges, the steps/loss_every pair, the target file
+    (
+        "train", ["--target", "target.npy", *TRAIN, "--pop-size", "7"],
+        "argument --pop-size: '7' is invalid; use an even integer >= 2",
+    ),
+    (
+        "train", ["--target", "target.npy", *TRAIN, "--steps", "10", "--loss-every", "4"],
+        "steps 10 is not a multiple of loss_every 4",
+    ),
+    (
+        "train", ["--target", "target.npy", *TRAIN, "--lr", "0"],
+        "argument --lr: '0' is invalid; use a number > 0",
+    ),
+    (
+        "train", ["--target", "target.npy", *TRAIN, "--lr", "nan"],
+        "argument --lr: 'nan' is invalid; use a number > 0",
+    ),
+    (
+        "train", ["--target", "target.npy", *TRAIN, "--fire-rate", "1.5"],
+        "argument --fire-rate: '1.5' is invalid; use a number in (0, 1]",
+    ),
+    (
+        "train", ["--target", "target.npy", *TRAIN, "--generations", "ten"],
+        "argument --generations: 'ten' is invalid; use an integer >= 1",
+    ),
+    (
+        "train", ["--target", "target.npy", *TRAIN, "--channels", "3"],
+        "argument --channels: '3' is invalid; use an integer >= 4",
+    ),
+    (
+        "train", ["--target", "target.npy", *TRAIN, "--checkpoint-every", "0"],
+        "argument --checkpoint-every: '0' is invalid; use an integer >= 1",
+    ),
+    (
+        "train", ["--target", "target.npy", *TRAIN, "--algorithm", "cma"],
+        "argument --algorithm: invalid choice: 'cma'",
+    ),
+    ("train", ["--target", "nope.npy", *TRAIN], "target nope.npy does not exist"),
+    ("train", ["--target", "garbage.npy", *TRAIN], "target garbage.npy is not a readable .npy"),
+    (
+        "train", ["--target", "params.npy", *TRAIN],
+        "target params.npy has shape (8336,); it needs 3 dimensions, the last of size 4",
+    ),
+    ("train", TRAIN, "the following arguments are required: --target"),
+    # evaluate
+    (
+        "evaluate", ["--params", "params.npy", "--target", "target.npy", *EVALUATE,
+                     "--steps", "10", "--loss-every", "4"],
+        "steps 10 is not a multiple of loss_every 4",
+    ),
+    (
+        "evaluate", ["--params", "params.npy", "--target", "target.npy", *EVALUATE,
+                     "--rollouts", "0"],
+        "argument --rollouts: '0' is invalid; use an integer >= 1",
+    ),
+    (
+        "evaluate", ["--params", "nope.npy", "--target", "target.npy", *EVALUATE],
+        "parameter vector nope.npy does not exist",
+    ),
+    (
+        "evaluate", ["--params", "target.npy", "--target", "target.npy", *EVALUATE],
+        "parameter vector target.npy has shape (10, 12, 4); it needs 1 dimensions",
+    ),
+    # prepare_target
+    (
+        "prepare_target", ["--image", "x.png", "--target-out", "p.npy", "--preview-out", "o.png",
+                           "--size", "2"],
+        "argument --size: '2' is invalid; use an integer >= 3",
+    ),
+    (
+        "prepare_target", ["--image", "x.png", "--target-out", "p.npy", "--preview-out", "o.png",
+                           "--padding", "-1"],
+        "argument --padding: '-1' is invalid; use an integer >= 0",
+    ),
+    # render_gif
+    ("render_gif", ["--frames", "nope.npz", "--gif-out", "o.gif"], "nope.npz does not exist"),
+    (
+        "render_gif", ["--frames", "garbage.npy", "--gif-out", "o.gif"],
+        "frames file garbage.npy is not a readable .npz file",
+    ),
+    (
+        "render_gif", ["--frames", "frames.npz", "--gif-out", "o.gif", "--fps", "0"],
+        "argument --fps: '0' is invalid; use a number > 0",
+    ),
+    (
+        "render_gif", ["--frames", "frames.npz", "--gif-out", "o.gif", "--zoom", "0"],
+        "argument --zoom: '0' is invalid; use an integer >= 1",
+    ),
+    # plot_curve, summarize, plot_overview
+    ("plot_curve", ["--metrics", "nope.csv", "--png-out", "o.png"], "metrics nope.csv does not"),
+    (
+        "plot_curve", ["--metrics", "other.csv", "--png-out", "o.png"],
+        "metrics other.csv is not a train step's table",
+    ),
+    (
+        "summarize", ["--run", "a", "b", "metrics.csv", "nope.json", "--csv-out", "o.csv"],
+        "evaluation nope.json does not exist",
+    ),
+    (
+        "summarize", ["--run", "a", "b", "metrics.csv", "evaluation.json", "--csv-out", "o.csv"],
+        "evaluation evaluation.json is not an evaluate step's JSON",
+    ),
+    (
+        "plot_overview", ["--targets", "a", "--combinations", "b", "--previews", "x.png",
+                          "--grown", "y.png", "z.png", "--png-out", "o.png"],
+        "got 1 previews and 2 grown pictures; 1 targets x 1 combinations need 1 and 1",
+    ),
+    (
+        "plot_overview", ["--targets", "a", "--combinations", "b", "--previews", "x.png",
+                          "--grown", "y.png", "--png-out", "o.png"],
+        "preview x.png does not exist",
+    ),
+    # fetch_emoji
+    (
+        "fetch_emoji", ["--emoji", "🦎", "--png-out", "o.png", "--source-out", "e.json",
+                        "--timeout", "0"],
+        "argument --timeout: '0' is invalid; use a number > 0",
+    ),
+    (
+        "fetch_emoji", ["--emoji", "🦎", "--png-out", "o.png", "--source-out", "e.json",
+                        "--retries", "-1"],
+        "argument --retries: '-1' is invalid; use an integer >= 0",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("step", "args", "message"), CASES)
+def test_bad_input_is_one_line(inputs, step, args, message):
+    proc = run_module(f"nca_steps.{step}", *args, cwd=inputs)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: "), proc.stderr
+    assert message in proc.stderr
+    assert not OUTPUTS & {p.name for p in inputs.iterdir()}
+
+
+def test_population_that_does_not_divide_the_devices_is_one_line(inputs):
+    proc = run_module(
+        "nca_steps.train",
+        *["--target", "target.npy", *TRAIN, "--pop-size", "32", "--generations", "1"],
+        cwd=inputs,
+        env={"XLA_FLAGS": "--xla_force_host_platform_device_count=3"},
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "error: population size 32 does not divide across 3 devices; use a multiple of 3"
+    )
+    assert not OUTPUTS & {p.name for p in inputs.iterdir()}
+
+
+@pytest.mark.parametrize(
+    ("bounds", "words"),
+    [
+        (Range(int, minimum=2, multiple_of=2), "an even integer >= 2"),
+        (Range(float, above=0, maximum=1), "a number in (0, 1]"),
+        (Range(int, minimum=0, maximum=9), "an integer in [0, 9]"),
+        (Range(float, above=0), "a number > 0"),
+        (Range(int, multiple_of=3), "a multiple of 3"),
+    ],
+)
+def test_range_words(bounds, words):
+    assert bounds.describe() == words
+
+
+@pytest.mark.parametrize("text", ["0", "-3", "1.5", "", "inf"])
+def test_range_refuses(text):
+    with pytest.raises(argparse.ArgumentTypeError, match=f"'{text}' is invalid"):
+        POSITIVE_INT.parse(text)
+
+
+def test_help_is_not_an_error(capsys):
+    with pytest.raises(SystemExit) as stop:
+        StepParser(prog="x").parse_args(["--help"])
+    assert stop.value.code == 0

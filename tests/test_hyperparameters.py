@@ -1,0 +1,86 @@
+"""One definition of the hyperparameters: the schema, the command lines and the README agree."""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+import yaml
+
+from nca_steps import evaluate, fetch_emoji, hyperparameters, prepare_target, render_gif, train
+from tests.conftest import ROOT
+
+SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
+TRAIN_ARGS = ["--target", "t", "--params-out", "p", "--metrics-out", "m", "--checkpoint", "c"]
+
+
+def test_command_line_defaults_are_the_definitions():
+    args = train.parse_args(TRAIN_ARGS)
+    assert hyperparameters.from_args(args) == hyperparameters.DEFAULTS
+
+
+@pytest.mark.parametrize(
+    ("values", "valid"),
+    [
+        ({}, True),
+        (hyperparameters.DEFAULTS, True),
+        ({"pop_size": 5}, False),
+        ({"lr": 0}, False),
+        ({"fire_rate": 1.01}, False),
+        ({"algorithm": "cma"}, False),
+        ({"popsize": 32}, False),
+    ],
+)
+def test_schema_and_command_line_accept_the_same_values(values, valid):
+    schema_ok = jsonschema.Draft202012Validator(hyperparameters.json_schema()).is_valid(values)
+    flags = [f"{hyperparameters.BY_NAME[k].flag}={v}" for k, v in values.items() if k != "popsize"]
+    try:
+        train.parse_args(TRAIN_ARGS + flags)
+        cli_ok = "popsize" not in values
+    except SystemExit:
+        cli_ok = False
+    assert schema_ok == cli_ok == valid
+
+
+def test_readme_lists_every_hyperparameter_with_its_default():
+    readme = (ROOT / "README.md").read_text()
+    for h in hyperparameters.HYPERPARAMETERS:
+        assert f"| `{h.name}` | {h.default} |" in readme, h.name
+
+
+@pytest.mark.parametrize(
+    ("parse", "required", "flag", "schema_path"),
+    [
+        (prepare_target.parse_args, ["--image", "i", "--target-out", "t", "--preview-out", "p"],
+         "size", ("target_size",)),
+        (prepare_target.parse_args, ["--image", "i", "--target-out", "t", "--preview-out", "p"],
+         "padding", ("target_padding",)),
+        (train.parse_args, TRAIN_ARGS, "checkpoint_every", ("training", "checkpoint_every")),
+        (train.parse_args, TRAIN_ARGS, "log_every", ("training", "log_every")),
+        (train.parse_args, TRAIN_ARGS, "threads", ("training", "threads")),
+        (evaluate.parse_args,
+         ["--params", "p", "--target", "t", "--metrics-out", "m", "--frames-out", "f",
+          "--grown-out", "g"], "horizon", ("evaluation", "horizon")),
+        (evaluate.parse_args,
+         ["--params", "p", "--target", "t", "--metrics-out", "m", "--frames-out", "f",
+          "--grown-out", "g"], "rollouts", ("evaluation", "rollouts")),
+        (evaluate.parse_args,
+         ["--params", "p", "--target", "t", "--metrics-out", "m", "--frames-out", "f",
+          "--grown-out", "g"], "seed", ("evaluation", "seed")),
+        (render_gif.parse_args, ["--frames", "f", "--gif-out", "g"], "zoom", ("render", "zoom")),
+        (render_gif.parse_args, ["--frames", "f", "--gif-out", "g"], "fps", ("render", "fps")),
+        (fetch_emoji.parse_args, ["--emoji", "e", "--png-out", "p", "--source-out", "s"],
+         "timeout", ("emoji", "timeout")),
+        (fetch_emoji.parse_args, ["--emoji", "e", "--png-out", "p", "--source-out", "s"],
+         "retries", ("emoji", "retries")),
+        (fetch_emoji.parse_args, ["--emoji", "e", "--png-out", "p", "--source-out", "s"],
+         "sources", ("emoji", "sources")),
+        (fetch_emoji.parse_args, ["--emoji", "e", "--png-out", "p", "--source-out", "s"],
+         "base_url", ("emoji", "base_url")),
+    ],
+)  # fmt: skip
+def test_step_defaults_equal_the_schema_defaults(parse, required, flag, schema_path):
+    """A step run by hand does what the workflow does when the config leaves the key out."""
+    node = SCHEMA
+    for key in schema_path:
+        node = node["properties"][key]
+    assert getattr(parse(required), flag) == node["default"]
