@@ -8,12 +8,17 @@ joined by underscores, with the variation selector U+FE0F left out:
 
 from __future__ import annotations
 
+import re
+
 import emoji as emoji_db
 
 from nca_steps.errors import StepError
 
 VARIATION_SELECTOR = 0xFE0F
-DEFAULT_BASE_URL = "https://raw.githubusercontent.com/googlefonts/noto-emoji/main/png/128"
+# Pinned to a release tag so that a rerun downloads the same pixels; the schema's default for
+# emoji.base_url is the same string (tests/test_emoji.py checks).
+DEFAULT_BASE_URL = "https://raw.githubusercontent.com/googlefonts/noto-emoji/v2.047/png/128"
+RELEASE_IN_URL = re.compile(r"/(v\d+(?:\.\d+)+)/")
 
 
 def noto_code(text: str) -> str:
@@ -32,3 +37,10 @@ def noto_file_name(code: str) -> str:
 
 def noto_url(code: str, base_url: str = DEFAULT_BASE_URL) -> str:
     return f"{base_url.rstrip('/')}/{noto_file_name(code)}"
+
+
+def release_tag(url: str) -> str | None:
+    """The Noto release tag in ``url`` (``.../noto-emoji/v2.047/png/128`` -> ``v2.047``), if any:
+    recorded beside each download so a cached PNG says which release it is."""
+    match = RELEASE_IN_URL.search(url)
+    return match.group(1) if match else None

@@ -11,7 +11,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from nca_steps.download import fetch_png
-from nca_steps.emoji import noto_file_name, noto_url
+from nca_steps.emoji import noto_file_name, noto_url, release_tag
 from nca_steps.errors import StepError
 
 SHIPPED_DIR = Path(__file__).parent / "emoji_png"
@@ -67,7 +67,7 @@ def obtain(
             except StepError as err:
                 failures.append(str(err))
                 continue
-            return data, _record(source, data, url=url)
+            return data, _record(source, data, url=url, release=release_tag(url))
         elif source == "font":
             font = installed_font()
             if font is None:
@@ -80,5 +80,5 @@ def obtain(
     raise StepError(f"no source has emoji {label}: " + "; ".join(failures))
 
 
-def _record(source: str, data: bytes, **where: str) -> dict[str, Any]:
+def _record(source: str, data: bytes, **where: str | None) -> dict[str, Any]:
     return {"source": source, **where, "sha256": hashlib.sha256(data).hexdigest()}

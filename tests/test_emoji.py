@@ -1,7 +1,9 @@
 import pytest
+import yaml
 
-from nca_steps.emoji import noto_code, noto_url
+from nca_steps.emoji import DEFAULT_BASE_URL, noto_code, noto_url, release_tag
 from nca_steps.errors import StepError
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize(
@@ -27,3 +29,25 @@ def test_text_that_is_not_one_emoji_is_refused(text):
 
 def test_url():
     assert noto_url("u1f98e", "http://h/png/128/") == "http://h/png/128/emoji_u1f98e.png"
+
+
+def emoji_schema_default(key: str) -> str:
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
+    return schema["properties"]["emoji"]["properties"][key]["default"]
+
+
+def test_schema_default_base_url_is_the_python_one():
+    assert emoji_schema_default("base_url") == DEFAULT_BASE_URL
+
+
+@pytest.mark.parametrize(
+    ("url", "tag"),
+    [
+        (DEFAULT_BASE_URL, "v2.047"),
+        ("https://raw.githubusercontent.com/googlefonts/noto-emoji/v2.048/png/128/", "v2.048"),
+        ("https://raw.githubusercontent.com/googlefonts/noto-emoji/main/png/128", None),
+        ("http://127.0.0.1:8000/png/128", None),
+    ],
+)
+def test_release_tag(url, tag):
+    assert release_tag(url) == tag

@@ -44,6 +44,7 @@ def test_download_with_sidecar(tmp_path, server):  # noqa: F811
         "code": "u1f438",
         "source": "download",
         "url": f"{server}/emoji_u1f438.png",
+        "release": None,  # the URL names no Noto release tag
         "sha256": sidecar["sha256"],
     }
 
