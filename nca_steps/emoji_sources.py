@@ -1,5 +1,6 @@
-"""Where an emoji's PNG comes from: PNGs shipped with the package, the Noto download, or the
-Noto Color Emoji font when it is installed. Each source returns PNG bytes and a record of itself."""
+"""Where an emoji's PNG comes from: Noto's PNGs shipped with the package, the Noto download, or
+the Noto Color Emoji font when it is installed. Each source returns PNG bytes and a record of
+itself."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from nca_steps.emoji import noto_file_name, noto_url, release_tag
 from nca_steps.errors import StepError
 
 SHIPPED_DIR = Path(__file__).parent / "emoji_png"
+SHIPPED_RELEASE = "v2.047"  # the Noto tag SHIPPED_DIR's PNGs were copied from (see its NOTICE)
 FONT_PATHS = (
     Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"),
     Path("/usr/share/fonts/noto/NotoColorEmoji.ttf"),
@@ -58,7 +60,7 @@ def obtain(
             path = SHIPPED_DIR / noto_file_name(code)
             if path.is_file():
                 data = path.read_bytes()
-                return data, _record(source, data, path=path.name)
+                return data, _record(source, data, path=path.name, release=SHIPPED_RELEASE)
             failures.append(f"no shipped PNG {path.name}")
         elif source == "download":
             url = noto_url(code, base_url)

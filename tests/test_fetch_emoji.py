@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from nca_steps.emoji_sources import installed_font
+from nca_steps.emoji_sources import SHIPPED_DIR, SHIPPED_RELEASE, installed_font
 from tests.conftest import run_module
 from tests.test_download import server  # noqa: F401  (the loopback server fixture)
 
@@ -31,7 +31,13 @@ def test_shipped(tmp_path):
     assert proc.returncode == 0, proc.stderr
     sidecar = json.loads((tmp_path / "u1f98e.json").read_text())
     assert sidecar["source"] == "shipped" and sidecar["code"] == "u1f98e"
-    assert (tmp_path / "u1f98e.png").read_bytes()[:4] == b"\x89PNG"
+    assert sidecar["release"] == SHIPPED_RELEASE
+    assert (tmp_path / "u1f98e.png").read_bytes() == (SHIPPED_DIR / "emoji_u1f98e.png").read_bytes()
+
+
+def test_shipped_pngs_name_their_release_and_license():
+    notice = (SHIPPED_DIR / "NOTICE").read_text()
+    assert f"release tag {SHIPPED_RELEASE}" in notice and "Apache License, Version 2.0" in notice
 
 
 def test_download_with_sidecar(tmp_path, server):  # noqa: F811
