@@ -18,6 +18,7 @@ VARIATION_SELECTOR = 0xFE0F
 # Pinned to a release tag so that a rerun downloads the same pixels; the schema's default for
 # emoji.base_url is the same string (tests/test_emoji.py checks).
 DEFAULT_BASE_URL = "https://raw.githubusercontent.com/googlefonts/noto-emoji/v2.047/png/128"
+PROBE_CODE = "u1f600"  # 😀: in every Noto release, so its 404 means the folder is not Noto's
 RELEASE_IN_URL = re.compile(r"/(v\d+(?:\.\d+)+)/")
 
 

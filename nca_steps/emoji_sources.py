@@ -11,8 +11,8 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
-from nca_steps.download import fetch_png
-from nca_steps.emoji import noto_file_name, noto_url, release_tag
+from nca_steps.download import fetch_noto_png
+from nca_steps.emoji import PROBE_CODE, noto_file_name, noto_url, release_tag
 from nca_steps.errors import StepError
 
 SHIPPED_DIR = Path(__file__).parent / "emoji_png"
@@ -65,7 +65,14 @@ def obtain(
         elif source == "download":
             url = noto_url(code, base_url)
             try:
-                data = fetch_png(url, label=label, timeout=timeout, retries=retries)
+                data = fetch_noto_png(
+                    url,
+                    noto_url(PROBE_CODE, base_url),
+                    label=label,
+                    setting="emoji.base_url",
+                    timeout=timeout,
+                    retries=retries,
+                )
             except StepError as err:
                 failures.append(str(err))
                 continue

@@ -10,7 +10,7 @@ import pytest
 
 from nca_steps.emoji_sources import SHIPPED_DIR, SHIPPED_RELEASE, installed_font
 from tests.conftest import run_module
-from tests.test_download import server  # noqa: F401  (the loopback server fixture)
+from tests.test_download import server, site  # noqa: F401  (the loopback server fixtures)
 
 
 def fetch(tmp_path, emoji: str, code: str, *extra: str):
@@ -40,27 +40,44 @@ def test_shipped_pngs_name_their_release_and_license():
     assert f"release tag {SHIPPED_RELEASE}" in notice and "Apache License, Version 2.0" in notice
 
 
-def test_download_with_sidecar(tmp_path, server):  # noqa: F811
+def test_download_with_sidecar(tmp_path, site):  # noqa: F811
     # the loopback server answers every path but its special ones with a PNG
-    proc = fetch(tmp_path, "🐸", "u1f438", "--sources", "download", "--base-url", server)
+    proc = fetch(tmp_path, "🐸", "u1f438", "--sources", "download", "--base-url", f"{site.url}/ok")
     assert proc.returncode == 0, proc.stderr
     sidecar = json.loads((tmp_path / "u1f438.json").read_text())
     assert sidecar == {
         "emoji": "🐸",
         "code": "u1f438",
         "source": "download",
-        "url": f"{server}/emoji_u1f438.png",
+        "url": f"{site.url}/ok/emoji_u1f438.png",
         "release": None,  # the URL names no Noto release tag
         "sha256": sidecar["sha256"],
     }
 
 
-def test_download_failure_is_one_line_and_leaves_nothing(tmp_path, server):  # noqa: F811
-    proc = fetch(tmp_path, "🐸", "u1f438", "--sources", "download", "--base-url", f"{server}/html")
+def test_sidecar_names_the_release_in_the_url(tmp_path, site):  # noqa: F811
+    base = f"{site.url}/ok/googlefonts/noto-emoji/v2.047/png/128"
+    proc = fetch(tmp_path, "🐸", "u1f438", "--sources", "download", "--base-url", base)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "u1f438.json").read_text())["release"] == "v2.047"
+
+
+def test_download_failure_is_one_line_and_leaves_nothing(tmp_path, site):  # noqa: F811
+    base = f"{site.url}/html"
+    proc = fetch(tmp_path, "🐸", "u1f438", "--sources", "download", "--base-url", base)
     assert proc.returncode == 1
     line = proc.stderr.strip()
     assert "\n" not in line and line.startswith("error: no source has emoji 🐸 (u1f438)")
-    assert f"{server}/html/emoji_u1f438.png is not a PNG" in line
+    assert f"{base}/emoji_u1f438.png is not a PNG" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_moved_repository_is_told_from_a_missing_emoji(tmp_path, site):  # noqa: F811
+    base = f"{site.url}/missing"
+    proc = fetch(tmp_path, "🐸", "u1f438", "--sources", "download", "--base-url", base)
+    assert proc.returncode == 1
+    line = proc.stderr.strip()
+    assert "\n" not in line and f"emoji.base_url {base} does not serve Noto's PNGs" in line
     assert list(tmp_path.iterdir()) == []
 
 
