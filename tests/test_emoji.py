@@ -1,7 +1,15 @@
 import pytest
 import yaml
 
-from nca_steps.emoji import DEFAULT_BASE_URL, noto_code, noto_url, release_tag
+from nca_steps.emoji import (
+    DEFAULT_BASE_URL,
+    DEFAULT_FLAGS_URL,
+    flag_iso,
+    flag_url,
+    noto_code,
+    noto_url,
+    release_tag,
+)
 from nca_steps.errors import StepError
 from tests.conftest import ROOT
 
@@ -36,8 +44,33 @@ def emoji_schema_default(key: str) -> str:
     return schema["properties"]["emoji"]["properties"][key]["default"]
 
 
-def test_schema_default_base_url_is_the_python_one():
+def test_schema_defaults_are_the_python_ones():
     assert emoji_schema_default("base_url") == DEFAULT_BASE_URL
+    assert emoji_schema_default("flags_url") == DEFAULT_FLAGS_URL
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("🇯🇵", "JP"),
+        ("🇺🇸", "US"),
+        ("🇺🇳", "UN"),
+        ("🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f", "GB-ENG"),
+        ("🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f", "GB-SCT"),
+        ("🏴\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f", "GB-WLS"),
+        ("🏴", None),  # the black flag alone is an ordinary emoji
+        ("🏳️‍🌈", None),  # a ZWJ sequence, in Noto's png/128
+        ("🦎", None),
+        ("#️⃣", None),
+    ],
+)
+def test_flag_iso(text, iso):
+    assert flag_iso(text) == iso
+
+
+def test_flag_url():
+    assert flag_url("GB-ENG", "http://h/png/") == "http://h/png/GB-ENG.png"
+    assert flag_url("JP") == f"{DEFAULT_FLAGS_URL}/JP.png"
 
 
 @pytest.mark.parametrize(

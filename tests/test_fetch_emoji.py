@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from PIL import Image
 
 from nca_steps.emoji_sources import SHIPPED_DIR, SHIPPED_RELEASE, installed_font
 from tests.conftest import run_module
@@ -79,6 +80,41 @@ def test_moved_repository_is_told_from_a_missing_emoji(tmp_path, site):  # noqa:
     line = proc.stderr.strip()
     assert "\n" not in line and f"emoji.base_url {base} does not serve Noto's PNGs" in line
     assert list(tmp_path.iterdir()) == []
+
+
+ENGLAND = "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+
+
+@pytest.mark.parametrize(
+    ("emoji", "code", "iso"),
+    [
+        ("🇯🇵", "u1f1ef_1f1f5", "JP"),
+        (ENGLAND, "u1f3f4_e0067_e0062_e0065_e006e_e0067_e007f", "GB-ENG"),
+    ],
+)
+def test_flag_is_downloaded_from_region_flags_and_fitted(tmp_path, site, emoji, code, iso):  # noqa: F811
+    flags = f"{site.url}/wide/v2.047/third_party/region-flags/png"  # serves a 90x60 PNG
+    proc = fetch(tmp_path, emoji, code, "--sources", "download", "--flags-url", flags)
+    assert proc.returncode == 0, proc.stderr
+    sidecar = json.loads((tmp_path / f"{code}.json").read_text())
+    assert sidecar["url"] == f"{flags}/{iso}.png" and sidecar["release"] == "v2.047"
+    with Image.open(tmp_path / f"{code}.png") as img:
+        assert img.mode == "RGBA" and img.size == (128, 128)
+        assert img.getbbox() == (0, 21, 128, 106)  # 90x60 -> 128x85, centered
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("noto", "Noto has no PNG for 🇰🇵 (u1f1f0_1f1f5): HTTP 404 at {flags}/KP.png"),
+        ("missing", "emoji.flags_url {flags} does not serve Noto's PNGs"),
+    ],
+)
+def test_flag_404_is_told_from_a_moved_folder(tmp_path, site, kind, message):  # noqa: F811
+    flags = f"{site.url}/{kind}"  # noto: only the probe JP.png exists; missing: nothing does
+    proc = fetch(tmp_path, "🇰🇵", "u1f1f0_1f1f5", "--sources", "download", "--flags-url", flags)
+    assert proc.returncode == 1
+    assert message.format(flags=flags) in proc.stderr
 
 
 def test_not_an_emoji(tmp_path):
