@@ -1,6 +1,6 @@
 """Where an emoji's PNG comes from: Noto's PNGs shipped with the package, the Noto download, or
 the Noto Color Emoji font when it is installed. Each source returns PNG bytes and a record of
-itself."""
+itself, and every source gives Noto's geometry: 128x128 RGBA."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ FONT_PATHS = (
     Path("/Library/Fonts/NotoColorEmoji.ttf"),
 )
 SOURCES = ("shipped", "download", "font")
-FONT_BITMAP_SIZE = 109  # the one size Noto Color Emoji's bitmaps come in
+FONT_BITMAP_SIZE = 109  # the one size Noto Color Emoji's bitmaps come in (136x128 glyphs)
 NOTO_SIZE = 128  # Noto's png/128: every emoji 128x128
 
 
@@ -62,14 +62,15 @@ def fit(img: Image.Image, size: int = NOTO_SIZE) -> Image.Image:
 
 
 def render_from_font(text: str, font_path: Path) -> bytes:
-    """Draw ``text`` with the color font at its bitmap size: a 136x128 PNG."""
+    """Draw ``text`` with the color font at its bitmap size (136x128) and center it on 128x128,
+    the size of Noto's PNGs; the 4 columns cut on each side are transparent."""
     font = ImageFont.truetype(str(font_path), FONT_BITMAP_SIZE)
     left, top, right, bottom = font.getbbox(text)
     canvas = Image.new("RGBA", (right - left, bottom - top), (0, 0, 0, 0))
     ImageDraw.Draw(canvas).text((-left, -top), text, font=font, embedded_color=True)
     if canvas.getbbox() is None:
         raise StepError(f"the font {font_path} draws nothing for {text!r}")
-    return png_bytes(canvas)
+    return png_bytes(center(canvas))
 
 
 def from_shipped(code: str) -> tuple[bytes, dict[str, Any]]:
