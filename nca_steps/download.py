@@ -14,6 +14,10 @@ from nca_steps.errors import StepError
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
+class NotFound(StepError):
+    """HTTP 404: whether the file or its whole folder is missing takes a second request."""
+
+
 def session(retries: int) -> requests.Session:
     """A session that retries refused connections and 5xx answers with backoff."""
     retry = Retry(
@@ -60,8 +64,37 @@ def fetch_png(url: str, *, label: str, timeout: float = 10.0, retries: int = 3) 
     except requests.RequestException as err:
         raise StepError(f"could not download {label} from {url}: {why(err, timeout)}") from err
     if response.status_code == 404:
-        raise StepError(f"Noto has no PNG for {label}: HTTP 404 at {url}")
+        raise NotFound(f"HTTP 404 for {label} at {url}")
     if response.status_code != 200:
         raise StepError(f"could not download {label} from {url}: HTTP {response.status_code}")
     check_png(response.content, f"the download of {label} from {url}")
     return response.content
+
+
+def serves_png(url: str, *, timeout: float, retries: int) -> bool:
+    """Whether ``url`` answers with a whole PNG."""
+    try:
+        fetch_png(url, label=url, timeout=timeout, retries=retries)
+    except StepError:
+        return False
+    return True
+
+
+def fetch_noto_png(
+    url: str, probe_url: str, *, label: str, setting: str, timeout: float = 10.0, retries: int = 3
+) -> bytes:
+    """Like ``fetch_png``, but a 404 says whose fault it is: if ``probe_url`` (a file every Noto
+    release has, in the same folder) is a PNG, Noto lacks this emoji; if not, the folder that
+    ``setting`` names is not (or no longer) Noto's, e.g. the repository moved."""
+    try:
+        return fetch_png(url, label=label, timeout=timeout, retries=retries)
+    except NotFound:
+        pass
+    if serves_png(probe_url, timeout=timeout, retries=retries):
+        raise StepError(f"Noto has no PNG for {label}: HTTP 404 at {url}")
+    folder = url.rsplit("/", 1)[0]
+    raise StepError(
+        f"{setting} {folder} does not serve Noto's PNGs (HTTP 404 for {label}, and no PNG at "
+        f"{probe_url}, which every release has); maybe moved: {setting} may need another "
+        "release tag"
+    )

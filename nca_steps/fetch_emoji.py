@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from nca_steps.cli import NON_NEGATIVE_INT, POSITIVE_NUMBER, parser, run_step
-from nca_steps.emoji import DEFAULT_BASE_URL, noto_code
+from nca_steps.emoji import DEFAULT_BASE_URL, DEFAULT_FLAGS_URL, noto_code
 from nca_steps.emoji_sources import SOURCES, obtain
 from nca_steps.files import write_bytes, write_json
 
@@ -20,6 +20,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--source-out", required=True, help="JSON sidecar naming the source")
     p.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES)
     p.add_argument("--base-url", default=DEFAULT_BASE_URL, help="Noto PNG folder URL")
+    p.add_argument(
+        "--flags-url", default=DEFAULT_FLAGS_URL, help="region-flags PNG folder URL (for flags)"
+    )
     p.add_argument(
         "--timeout", type=POSITIVE_NUMBER.parse, default=10.0, help="seconds per HTTP attempt"
     )
@@ -35,6 +38,7 @@ def main(argv: list[str] | None = None) -> None:
         code,
         sources=args.sources,
         base_url=args.base_url,
+        flags_url=args.flags_url,
         timeout=args.timeout,
         retries=args.retries,
     )

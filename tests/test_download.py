@@ -6,33 +6,55 @@ import http.server
 import io
 import socket
 import threading
+import uuid
+from collections import Counter, defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from PIL import Image
 
-from nca_steps.download import fetch_png
+from nca_steps.download import fetch_noto_png, fetch_png
 from nca_steps.errors import StepError
 
+PROBES = ("emoji_u1f600.png", "JP.png")  # the files every Noto release has
 
-def png_bytes() -> bytes:
+
+def png_bytes(size: tuple[int, int] = (8, 8)) -> bytes:
     out = io.BytesIO()
-    Image.new("RGBA", (8, 8), (255, 0, 0, 255)).save(out, "PNG")
+    Image.new("RGBA", size, (255, 0, 0, 255)).save(out, "PNG")
     return out.getvalue()
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    """Answers by the path's first part: missing (404), flaky (500 once, then the PNG), html,
-    truncated, slow; anything else gets the PNG."""
+class Server(http.server.ThreadingHTTPServer):
+    """Counts requests per test folder and kind, so that no test sees another's."""
 
-    hits: dict[str, int] = {}
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.hits: defaultdict[str, Counter[str]] = defaultdict(Counter)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """Answers by the path's second part (the first is one test's folder, see ``site``):
+    missing (404: a folder where nothing exists), noto (PNGs for the probe files only: a Noto
+    folder without the emoji asked for), moved (404, but an HTML page for the probe files),
+    flaky (500 once, then the PNG), html, truncated, slow, wide (a 90x60 PNG); anything else gets
+    an 8x8 PNG."""
+
+    server: Server
 
     def do_GET(self) -> None:  # noqa: N802
-        kind = self.path.strip("/").split("/")[0]
-        n = Handler.hits[kind] = Handler.hits.get(kind, 0) + 1
+        folder, kind, *_ = self.path.strip("/").split("/") + ["", ""]
+        name = self.path.rsplit("/", 1)[-1]
+        self.server.hits[folder][kind] += 1
+        n = self.server.hits[folder][kind]
         body, status = png_bytes(), 200
         if kind == "missing":
             body, status = b"not found", 404
+        elif kind == "noto" and name not in PROBES:
+            body, status = b"not found", 404
+        elif kind == "moved":
+            body, status = (b"<html>moved</html>", 200) if name in PROBES else (b"gone", 404)
         elif kind == "flaky" and n == 1:
             body, status = b"oops", 500
         elif kind == "html":
@@ -41,6 +63,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = png_bytes()[:40]
         elif kind == "slow":
             threading.Event().wait(2.0)
+        elif kind == "wide":
+            body = png_bytes((90, 60))
         try:
             self.send_response(status)
             self.send_header("Content-Length", str(len(body)))
@@ -53,44 +77,55 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@dataclass
+class Site:
+    """One test's folder on the loopback server, and the requests it received by kind."""
+
+    url: str
+    hits: Counter[str]
+
+
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+def server() -> Iterator[Server]:
+    httpd = Server()
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    yield httpd
     httpd.shutdown()
+    httpd.server_close()
 
 
-def test_ok(server):
-    assert fetch_png(f"{server}/ok", label="🦎") == png_bytes()
+@pytest.fixture
+def site(server: Server) -> Site:
+    folder = uuid.uuid4().hex
+    return Site(f"http://127.0.0.1:{server.server_address[1]}/{folder}", server.hits[folder])
 
 
-def test_404_names_emoji_and_url(server):
-    with pytest.raises(StepError, match=f"Noto has no PNG for 🦎: HTTP 404 at {server}/missing"):
-        fetch_png(f"{server}/missing", label="🦎")
+def test_ok(site):
+    assert fetch_png(f"{site.url}/ok/emoji_u1f98e.png", label="🦎") == png_bytes()
 
 
-def test_500_then_success_is_retried(server):
-    assert fetch_png(f"{server}/flaky", label="🦎", retries=2) == png_bytes()
-    assert Handler.hits["flaky"] == 2
+def test_500_then_success_is_retried(site):
+    assert fetch_png(f"{site.url}/flaky/emoji_u1f98e.png", label="🦎", retries=2) == png_bytes()
+    assert site.hits["flaky"] == 2
 
 
-def test_html_is_not_a_png(server):
-    with pytest.raises(StepError, match=f"download of 🦎 from {server}/html is not a PNG"):
-        fetch_png(f"{server}/html", label="🦎")
+def test_html_is_not_a_png(site):
+    url = f"{site.url}/html/emoji_u1f98e.png"
+    with pytest.raises(StepError, match=f"download of 🦎 from {url} is not a PNG"):
+        fetch_png(url, label="🦎")
 
 
-def test_truncated_png(server):
+def test_truncated_png(site):
     with pytest.raises(StepError, match="is a broken PNG"):
-        fetch_png(f"{server}/truncated", label="🦎")
+        fetch_png(f"{site.url}/truncated/emoji_u1f98e.png", label="🦎")
 
 
-def test_timeout(server):
-    with pytest.raises(
-        StepError, match=f"could not download 🦎 from {server}/slow: no answer within 0.3 s"
-    ):
-        fetch_png(f"{server}/slow", label="🦎", timeout=0.3, retries=0)
+def test_timeout(site):
+    url = f"{site.url}/slow/emoji_u1f98e.png"
+    expected = f"could not download 🦎 from {url}: no answer within 0.3 s"
+    with pytest.raises(StepError, match=expected):
+        fetch_png(url, label="🦎", timeout=0.3, retries=0)
 
 
 def test_connection_refused():
@@ -100,3 +135,32 @@ def test_connection_refused():
     url = f"http://127.0.0.1:{port}/x.png"
     with pytest.raises(StepError, match=f"could not download 🦎 from {url}: connection refused"):
         fetch_png(url, label="🦎", retries=1)
+
+
+def noto(site: Site, kind: str, name: str, probe: str = "emoji_u1f600.png") -> bytes:
+    folder = f"{site.url}/{kind}"
+    return fetch_noto_png(
+        f"{folder}/{name}", f"{folder}/{probe}", label="🦎", setting="emoji.base_url", retries=0
+    )
+
+
+def test_404_where_the_probe_exists_means_noto_lacks_the_emoji(site):
+    url = f"{site.url}/noto/emoji_u1f98e.png"
+    with pytest.raises(StepError, match=f"^Noto has no PNG for 🦎: HTTP 404 at {url}$"):
+        noto(site, "noto", "emoji_u1f98e.png")
+    assert site.hits["noto"] == 2  # the emoji, then the probe
+
+
+@pytest.mark.parametrize("kind", ["missing", "moved"])
+def test_404_where_the_probe_is_no_png_means_the_folder_is_not_notos(site, kind):
+    with pytest.raises(StepError) as err:
+        noto(site, kind, "emoji_u1f98e.png")
+    message = str(err.value)
+    assert message.startswith(f"emoji.base_url {site.url}/{kind} does not serve Noto's PNGs")
+    assert "maybe moved: emoji.base_url may need another release tag" in message
+    assert "\n" not in message and "Noto has no PNG" not in message
+
+
+def test_probe_is_only_asked_after_a_404(site):
+    assert noto(site, "ok", "emoji_u1f98e.png") == png_bytes()
+    assert site.hits["ok"] == 1

@@ -1,7 +1,17 @@
 import pytest
+import yaml
 
-from nca_steps.emoji import noto_code, noto_url
+from nca_steps.emoji import (
+    DEFAULT_BASE_URL,
+    DEFAULT_FLAGS_URL,
+    flag_iso,
+    flag_url,
+    noto_code,
+    noto_url,
+    release_tag,
+)
 from nca_steps.errors import StepError
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize(
@@ -27,3 +37,50 @@ def test_text_that_is_not_one_emoji_is_refused(text):
 
 def test_url():
     assert noto_url("u1f98e", "http://h/png/128/") == "http://h/png/128/emoji_u1f98e.png"
+
+
+def emoji_schema_default(key: str) -> str:
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
+    return schema["properties"]["emoji"]["properties"][key]["default"]
+
+
+def test_schema_defaults_are_the_python_ones():
+    assert emoji_schema_default("base_url") == DEFAULT_BASE_URL
+    assert emoji_schema_default("flags_url") == DEFAULT_FLAGS_URL
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("🇯🇵", "JP"),
+        ("🇺🇸", "US"),
+        ("🇺🇳", "UN"),
+        ("🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f", "GB-ENG"),
+        ("🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f", "GB-SCT"),
+        ("🏴\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f", "GB-WLS"),
+        ("🏴", None),  # the black flag alone is an ordinary emoji
+        ("🏳️‍🌈", None),  # a ZWJ sequence, in Noto's png/128
+        ("🦎", None),
+        ("#️⃣", None),
+    ],
+)
+def test_flag_iso(text, iso):
+    assert flag_iso(text) == iso
+
+
+def test_flag_url():
+    assert flag_url("GB-ENG", "http://h/png/") == "http://h/png/GB-ENG.png"
+    assert flag_url("JP") == f"{DEFAULT_FLAGS_URL}/JP.png"
+
+
+@pytest.mark.parametrize(
+    ("url", "tag"),
+    [
+        (DEFAULT_BASE_URL, "v2.047"),
+        ("https://raw.githubusercontent.com/googlefonts/noto-emoji/v2.048/png/128/", "v2.048"),
+        ("https://raw.githubusercontent.com/googlefonts/noto-emoji/main/png/128", None),
+        ("http://127.0.0.1:8000/png/128", None),
+    ],
+)
+def test_release_tag(url, tag):
+    assert release_tag(url) == tag

@@ -76,6 +76,8 @@ def test_readme_lists_every_hyperparameter_with_its_default():
          "sources", ("emoji", "sources")),
         (fetch_emoji.parse_args, ["--emoji", "e", "--png-out", "p", "--source-out", "s"],
          "base_url", ("emoji", "base_url")),
+        (fetch_emoji.parse_args, ["--emoji", "e", "--png-out", "p", "--source-out", "s"],
+         "flags_url", ("emoji", "flags_url")),
     ],
 )  # fmt: skip
 def test_step_defaults_equal_the_schema_defaults(parse, required, flag, schema_path):

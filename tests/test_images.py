@@ -12,10 +12,17 @@ def save(tmp_path, img: Image.Image, name: str):
     return path
 
 
-def test_prepare_target_thumbnails_premultiplies_and_pads():
-    img = Image.new("RGBA", (136, 128), (200, 100, 50, 128))
+@pytest.mark.parametrize(
+    ("size", "shape"),
+    [
+        ((128, 128), (40 + 8, 40 + 8, 4)),  # like Noto's PNGs
+        ((136, 128), (38 + 8, 40 + 8, 4)),  # not square: the longest side becomes 40
+    ],
+)
+def test_prepare_target_thumbnails_premultiplies_and_pads(size, shape):
+    img = Image.new("RGBA", size, (200, 100, 50, 128))
     t = prepare_target(img, 40, 4)
-    assert t.shape == (38 + 8, 40 + 8, 4)  # 136x128 -> 40x38, like Noto's PNGs
+    assert t.shape == shape
     inner = t[4:-4, 4:-4]
     np.testing.assert_allclose(inner[..., 3], 128 / 255, atol=1e-6)
     np.testing.assert_allclose(inner[..., 0], 200 / 255 * 128 / 255, atol=0.005)  # 8-bit resize

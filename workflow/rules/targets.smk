@@ -9,6 +9,7 @@ rule fetch_emoji:
         emoji=lambda wc: EMOJI_BY_CODE[wc.code],
         sources=config["emoji"]["sources"],
         base_url=config["emoji"]["base_url"],
+        flags_url=config["emoji"]["flags_url"],
         timeout=config["emoji"]["timeout"],
         retries=config["emoji"]["retries"],
     conda:
@@ -23,7 +24,8 @@ rule fetch_emoji:
     shell:
         "python -m nca_steps.fetch_emoji --emoji {params.emoji:q} "
         "--png-out {output.png} --source-out {output.source} --sources {params.sources} "
-        "--base-url {params.base_url:q} --timeout {params.timeout} --retries {params.retries} "
+        "--base-url {params.base_url:q} --flags-url {params.flags_url:q} "
+        "--timeout {params.timeout} --retries {params.retries} "
         "> {log} 2>&1"
 
 
