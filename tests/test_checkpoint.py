@@ -18,3 +18,10 @@ def test_other_settings_are_refused(tmp_path):
     checkpoint.save(path, {"lr": 0.1, "pop_size": 4}, {"center": np.zeros(2)})
     with pytest.raises(StepError, match=r"other settings \(lr differ\); delete it"):
         checkpoint.load(path, {"lr": 0.2, "pop_size": 4})
+
+
+def test_unreadable_checkpoint_is_refused(tmp_path):
+    path = tmp_path / "c.npz"
+    path.write_bytes(b"half a checkpoint")
+    with pytest.raises(StepError, match=r"checkpoint .*c.npz is unreadable .*; delete it"):
+        checkpoint.load(path, {"lr": 0.1})

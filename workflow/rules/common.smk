@@ -1,6 +1,7 @@
 # Config validation and the input functions every rule uses.
 
 import itertools
+import os
 from pathlib import Path
 
 import jsonschema
@@ -103,6 +104,10 @@ def emoji_targets():
         codes[name] = code
     return codes
 
+
+# The repository holding this workflow; workflow/envs/nca-steps.yaml installs nca-steps from it.
+# Set here for every run (jobs inherit it), not asked of the user, so `envvars:` does not apply.
+os.environ.update(NCA_STEPS_ROOT=str(Path(workflow.basedir).resolve()))
 
 check_unique_keys(workflow.configfiles)
 validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
