@@ -35,7 +35,7 @@ def test_the_workflow_sets_the_root_that_pip_expands(tmp_path, monkeypatch):
     from pip._internal.req.req_file import parse_requirements
 
     assert (
-        'os.environ["NCA_STEPS_ROOT"] = str(Path(workflow.basedir).resolve())'
+        "os.environ.update(NCA_STEPS_ROOT=str(Path(workflow.basedir).resolve()))"
         in (ROOT / "workflow/rules/common.smk").read_text()
     )
     requirements = tmp_path / "requirements.txt"
