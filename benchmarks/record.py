@@ -19,12 +19,18 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 
 
+CODE = ["nca_steps", "workflow", "Snakefile", "config.yaml", "pyproject.toml", "benchmarks/*.py"]
+
+
 def commit() -> str:
-    """The commit the code came from, marked ``-dirty`` when the tree has changes."""
-    return subprocess.run(
-        ["git", "describe", "--always", "--dirty", "--abbrev=10"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
+    """The commit the code came from, marked ``-dirty`` when the code that runs (not this
+    results file or the README) differs from it."""
+    git = ["git", "-C", str(ROOT)]
+    head = subprocess.run([*git, "rev-parse", "--short=10", "HEAD"], capture_output=True, text=True)
+    changed = subprocess.run(
+        [*git, "status", "--porcelain", "--", *CODE], capture_output=True, text=True
+    )
+    return head.stdout.strip() + ("-dirty" if changed.stdout.strip() else "")
 
 
 def machine() -> str:

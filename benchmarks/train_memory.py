@@ -42,9 +42,12 @@ def run_sampled(cmd: list[str], log: Path, every: int) -> None:
             if done and done[-1] >= seen + every:
                 seen = done[-1] - done[-1] % every
                 try:
-                    print(f"  generation {seen:6d}: RSS {rss_mb(proc.pid):7.1f} MB", flush=True)
+                    rss = rss_mb(proc.pid)
                 except FileNotFoundError:
                     break
+                if rss == 0.0:  # the job has ended; its memory is gone
+                    break
+                print(f"  generation {seen:6d}: RSS {rss:7.1f} MB", flush=True)
     if proc.wait() != 0:
         raise SystemExit(log.read_text())
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
