@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,11 @@ def save(path: str | os.PathLike, settings: dict[str, Any], arrays: dict[str, np
             np.savez(f, settings=np.asarray(json.dumps(settings, sort_keys=True)), **arrays)
 
 
-def load(path: str | os.PathLike, settings: dict[str, Any]) -> dict[str, np.ndarray] | None:
-    """The checkpoint's arrays, or None if there is none; raises if its settings differ."""
+def load(
+    path: str | os.PathLike, settings: dict[str, Any], keys: Iterable[str] = ()
+) -> dict[str, np.ndarray] | None:
+    """The checkpoint's arrays, or None if there is none; raises if its settings differ or
+    any of ``keys`` is missing."""
     path = Path(path)
     if not path.is_file():
         return None
@@ -42,5 +46,10 @@ def load(path: str | os.PathLike, settings: dict[str, Any]) -> dict[str, np.ndar
         raise StepError(
             f"checkpoint {path} was made with other settings ({', '.join(changed)} differ); "
             "delete it to start this run over"
+        )
+    missing = sorted(set(keys) - arrays.keys())
+    if missing:
+        raise StepError(
+            f"checkpoint {path} lacks {', '.join(missing)}; delete it to start this run over"
         )
     return arrays

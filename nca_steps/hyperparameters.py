@@ -35,6 +35,19 @@ class Hyperparameter:
         schema = self.range.json_schema() if self.range else {"enum": list(self.choices or ())}
         return {"description": self.help, **schema, "default": self.default}
 
+    def check(self, value: Any) -> None:
+        """What the command line would refuse (JSON Schema lets 32.0 pass as an integer and
+        NaN or infinity pass every bound), refused with one line."""
+        if self.range is None:
+            ok = value in (self.choices or ())
+        elif self.range.kind is int:
+            ok = isinstance(value, int) and not isinstance(value, bool) and self.range.valid(value)
+        else:
+            ok = isinstance(value, int | float) and self.range.valid(value)
+        if not ok:
+            valid = self.range.describe() if self.range else f"one of {', '.join(self.choices)}"
+            raise StepError(f"{self.name} {value!r} is invalid; use {valid}")
+
 
 HYPERPARAMETERS = (
     Hyperparameter("algorithm", "pgpe", "the evojax solver", choices=ALGORITHMS),
@@ -73,6 +86,14 @@ def json_schema() -> dict:
         "additionalProperties": False,
         "properties": {h.name: h.json_schema() for h in HYPERPARAMETERS},
     }
+
+
+def check(values: dict[str, Any]) -> None:
+    """Every value in range, and the rollout ending on a loss step."""
+    for name, value in values.items():
+        BY_NAME[name].check(value)
+    if "steps" in values and "loss_every" in values:
+        check_steps(values["steps"], values["loss_every"])
 
 
 def check_steps(steps: int, loss_every: int) -> None:

@@ -29,6 +29,8 @@ def read_metrics(path: str | os.PathLike) -> dict[str, list[float]]:
         table = {k: [float(r[k]) for r in rows] for k in COLUMNS}
     except FileNotFoundError as err:
         raise StepError(f"metrics {path} does not exist") from err
+    except OSError as err:
+        raise StepError(f"metrics {path} cannot be read ({err.strerror})") from err
     except (KeyError, ValueError, TypeError) as err:
         raise StepError(
             f"metrics {path} is not a train step's table (columns: {', '.join(COLUMNS)})"

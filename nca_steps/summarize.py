@@ -44,6 +44,8 @@ def summary_row(target: str, combination: str, metrics_csv: str, evaluation_json
         loss, empty, ratio = e["loss"], e["empty_grid_loss"], e["loss_vs_empty"]
     except FileNotFoundError as err:
         raise StepError(f"evaluation {evaluation_json} does not exist") from err
+    except OSError as err:
+        raise StepError(f"evaluation {evaluation_json} cannot be read ({err.strerror})") from err
     except (ValueError, KeyError, TypeError) as err:
         raise StepError(
             f"evaluation {evaluation_json} is not an evaluate step's JSON ({err!r})"

@@ -76,7 +76,7 @@ def train(args: argparse.Namespace, hp: dict, target: np.ndarray) -> None:
 
     rows: list[tuple[float, ...]] = []
     elapsed = 0.0
-    saved = checkpoint.load(args.checkpoint, settings)
+    saved = checkpoint.load(args.checkpoint, settings, [*get_state(solver), "metrics", "elapsed"])
     if saved is not None:
         set_state(solver, saved)
         rows = [tuple(r) for r in saved["metrics"]]

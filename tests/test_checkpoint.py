@@ -25,3 +25,10 @@ def test_unreadable_checkpoint_is_refused(tmp_path):
     path.write_bytes(b"half a checkpoint")
     with pytest.raises(StepError, match=r"checkpoint .*c.npz is unreadable .*; delete it"):
         checkpoint.load(path, {"lr": 0.1})
+
+
+def test_checkpoint_missing_an_array_is_refused(tmp_path):
+    path = tmp_path / "c.npz"
+    checkpoint.save(path, {"lr": 0.1}, {"center": np.zeros(2)})
+    with pytest.raises(StepError, match=r"c.npz lacks key, stdev; delete it"):
+        checkpoint.load(path, {"lr": 0.1}, ["center", "stdev", "key"])

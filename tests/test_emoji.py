@@ -10,6 +10,7 @@ from nca_steps.emoji import (
     noto_url,
     release_tag,
 )
+from nca_steps.emoji_sources import SHIPPED_RELEASE
 from nca_steps.errors import StepError
 from tests.conftest import ROOT
 
@@ -84,3 +85,8 @@ def test_flag_url():
 )
 def test_release_tag(url, tag):
     assert release_tag(url) == tag
+
+
+def test_shipped_pngs_are_the_release_the_download_reads():
+    """Shipped or downloaded, an emoji is the same file: both come from one Noto release."""
+    assert SHIPPED_RELEASE == release_tag(DEFAULT_BASE_URL) == release_tag(DEFAULT_FLAGS_URL)

@@ -220,6 +220,14 @@ def test_new_combination_runs_only_new_jobs(done_copy):
         ({"combinations": {"c": {"algorithm": "cma"}}}, "config error at combinations.c"),
         ({"target_size": 0}, "config error at target_size: 0 is less than the minimum of 3"),
         (
+            {"hyperparameters": {"pop_size": 32.0}},
+            "config error at combinations.base: pop_size 32.0 is invalid; use an even integer",
+        ),
+        (
+            {"combinations": {"c": {"lr": float("nan")}}},
+            "config error at combinations.c: lr nan is invalid; use a number > 0",
+        ),
+        (
             {"hyperparameters": {**TINY["hyperparameters"], "generations": 0}},
             "config error at hyperparameters.generations: 0 is less than the minimum of 1",
         ),

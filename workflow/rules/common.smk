@@ -50,7 +50,7 @@ def validate_config(config, schema_file):
     for name in combinations():
         hp = combination(name)
         try:
-            hyperparameters.check_steps(hp["steps"], hp["loss_every"])
+            hyperparameters.check(hp)
         except StepError as err:
             raise ValueError(f"config error at combinations.{name}: {err}") from None
 
