@@ -12,6 +12,7 @@ import sys
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -96,6 +97,16 @@ def parser(module: str, doc: str | None) -> StepParser:
         description=doc,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
+
+
+def read_text(path: str | os.PathLike, what: str) -> str:
+    """A text file a step reads, refusing a missing or unreadable one in one line."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise StepError(f"{what} {path} does not exist") from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise StepError(f"{what} {path} cannot be read ({err})") from err
 
 
 def load_npy(path: str | os.PathLike, what: str, *, ndim: int, last: int | None = None):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 
+from nca_steps.cli import read_text
 from nca_steps.errors import StepError
 from nca_steps.files import atomic_path
 
@@ -23,14 +25,9 @@ def write_metrics(path: str | os.PathLike, rows: list[tuple[float, ...]]) -> Non
 
 def read_metrics(path: str | os.PathLike) -> dict[str, list[float]]:
     """Column name -> values; a missing, empty or foreign file is refused in one line."""
+    rows = list(csv.DictReader(io.StringIO(read_text(path, "metrics"), newline="")))
     try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
         table = {k: [float(r[k]) for r in rows] for k in COLUMNS}
-    except FileNotFoundError as err:
-        raise StepError(f"metrics {path} does not exist") from err
-    except OSError as err:
-        raise StepError(f"metrics {path} cannot be read ({err.strerror})") from err
     except (KeyError, ValueError, TypeError) as err:
         raise StepError(
             f"metrics {path} is not a train step's table (columns: {', '.join(COLUMNS)})"

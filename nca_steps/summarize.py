@@ -6,7 +6,7 @@ import argparse
 import csv
 import json
 
-from nca_steps.cli import parser, run_step
+from nca_steps.cli import parser, read_text, run_step
 from nca_steps.errors import StepError
 from nca_steps.files import atomic_path
 from nca_steps.metrics import read_metrics
@@ -38,14 +38,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def summary_row(target: str, combination: str, metrics_csv: str, evaluation_json: str) -> dict:
     m = read_metrics(metrics_csv)
+    text = read_text(evaluation_json, "evaluation")
     try:
-        with open(evaluation_json, encoding="utf-8") as f:
-            e = json.load(f)
+        e = json.loads(text)
         loss, empty, ratio = e["loss"], e["empty_grid_loss"], e["loss_vs_empty"]
-    except FileNotFoundError as err:
-        raise StepError(f"evaluation {evaluation_json} does not exist") from err
-    except OSError as err:
-        raise StepError(f"evaluation {evaluation_json} cannot be read ({err.strerror})") from err
     except (ValueError, KeyError, TypeError) as err:
         raise StepError(
             f"evaluation {evaluation_json} is not an evaluate step's JSON ({err!r})"

@@ -121,6 +121,7 @@ CASES = [
     ),
     # plot_curve, summarize, plot_overview
     ("plot_curve", ["--metrics", "nope.csv", "--png-out", "o.png"], "metrics nope.csv does not"),
+    ("plot_curve", ["--metrics", ".", "--png-out", "o.png"], "metrics . cannot be read"),
     (
         "plot_curve", ["--metrics", "other.csv", "--png-out", "o.png"],
         "metrics other.csv is not a train step's table",
