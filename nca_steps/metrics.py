@@ -5,12 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import os
+from pathlib import Path
 
 from nca_steps.cli import read_text
 from nca_steps.errors import StepError
 from nca_steps.files import atomic_path
 
 COLUMNS = ("generation", "best_loss", "mean_loss", "center_loss", "stdev_mean", "seconds")
+
+
+def partial_metrics_path(metrics: str | os.PathLike) -> Path:
+    """Where a running job keeps its metrics so far: ``metrics.partial.csv`` beside the final
+    ``metrics.csv``, which appears only when the run is done (Snakemake's output)."""
+    path = Path(metrics)
+    return path.with_name(f"{path.stem}.partial{path.suffix}")
 
 
 def write_metrics(path: str | os.PathLike, rows: list[tuple[float, ...]]) -> None:

@@ -2,7 +2,10 @@
 
 Writes the solver's center (the trained parameters, ``.npy``) and a per-generation metrics CSV;
 checkpoints every few generations and at the end, so that a killed job resumes where it
-stopped, bit for bit; the checkpoint is removed once the outputs are written.
+stopped, bit for bit; the checkpoint is removed once the outputs are written. Each checkpoint
+also writes the metrics so far beside the final table (``metrics.partial.csv``), to watch a long
+run. SIGTERM or SIGINT (a SLURM time limit or preemption, Ctrl-C) ends the generation in
+progress, checkpoints it and exits with 128 + the signal number.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ from nca_steps.cli import POSITIVE_INT, load_npy, parser, run_step
 from nca_steps.errors import StepError
 from nca_steps.files import write_npy
 from nca_steps.fitness import make_population_fitness, member_loss
-from nca_steps.metrics import write_metrics
+from nca_steps.metrics import partial_metrics_path, write_metrics
 from nca_steps.model import param_count
 from nca_steps.runtime import use_cpu_threads
 from nca_steps.solver import get_state, make_pgpe, mean_stdev, rank_safe, set_state
+from nca_steps.stop_request import StopRequest
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -54,10 +58,11 @@ def main(argv: list[str] | None = None) -> None:
     hp = hyperparameters.from_args(args)
     target = load_npy(args.target, "target", ndim=3, last=4)
     use_cpu_threads(args.threads, args.pop_size)
-    train(args, hp, target)
+    with StopRequest() as stop:
+        train(args, hp, target, stop)
 
 
-def train(args: argparse.Namespace, hp: dict, target: np.ndarray) -> None:
+def train(args: argparse.Namespace, hp: dict, target: np.ndarray, stop: StopRequest) -> None:
     settings = {
         "target_sha256": hashlib.sha256(target.tobytes()).hexdigest(),
         "target_shape": list(target.shape),
@@ -88,6 +93,7 @@ def train(args: argparse.Namespace, hp: dict, target: np.ndarray) -> None:
         f"{args.steps} steps, on {len(devices)} {devices[0].platform} device(s)"
     )
 
+    partial_metrics = partial_metrics_path(args.metrics_out)
     clock = time.perf_counter() - elapsed
     for gen in range(len(rows), args.generations):
         fit = fitness(solver.ask(), jax.random.fold_in(pop_key, gen))
@@ -107,16 +113,24 @@ def train(args: argparse.Namespace, hp: dict, target: np.ndarray) -> None:
         done = gen + 1
         if done % args.log_every == 0 or done == args.generations:
             log_progress(rows, args.generations, args.log_every)
-        if done % args.checkpoint_every == 0 or done == args.generations:
+        if done % args.checkpoint_every == 0 or done == args.generations or stop.signal:
             arrays = {
                 **get_state(solver),
                 "metrics": np.asarray(rows, np.float64),
                 "elapsed": np.asarray(rows[-1][-1]),
             }
             checkpoint.save(args.checkpoint, settings, arrays)
+            write_metrics(partial_metrics, rows)
+        if stop.signal and done < args.generations:
+            log(
+                f"stopped by {stop.signal.name} after generation {done}; checkpoint "
+                f"{args.checkpoint} written: run again to resume"
+            )
+            sys.exit(128 + stop.signal.value)
 
     write_metrics(args.metrics_out, rows)
     write_npy(args.params_out, np.asarray(solver.best_params, np.float32))
+    partial_metrics.unlink(missing_ok=True)
     Path(args.checkpoint).unlink(missing_ok=True)
 
 

@@ -13,13 +13,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def tiny_target() -> np.ndarray:
+def make_tiny_target() -> np.ndarray:
     """A 10x12 padded premultiplied RGBA target with a filled disc in the middle."""
     y, x = np.mgrid[:10, :12]
     alpha = (((y - 5) ** 2 + (x - 6) ** 2) <= 9).astype(np.float32)
     rgba = np.stack([0.8 * alpha, 0.2 * alpha, 0.4 * alpha, alpha], axis=-1)
     return rgba.astype(np.float32)
+
+
+@pytest.fixture
+def tiny_target() -> np.ndarray:
+    return make_tiny_target()
 
 
 def run_module(module: str, *args: str, env: dict | None = None, cwd: Path | None = None):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import signal
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.conftest import run_module
+from tests.conftest import make_tiny_target, run_module
 
 SETTINGS = ["--pop-size", "8", "--lr", "0.1", "--steps", "8", "--loss-every", "4", "--seed", "3"]
 
@@ -81,20 +82,58 @@ def kill_at_first_checkpoint(tmp, name: str, generations: int) -> None:
     assert (tmp / f"{name}.ckpt.npz").exists()
 
 
-def test_killed_run_resumes_bit_identical(target_file):
-    tmp = target_file
-    gens = 300
-    full = run_module("nca_steps.train", *train_args(tmp, "full", gens))
-    assert full.returncode == 0, full.stderr
+GENERATIONS = 300
 
-    kill_at_first_checkpoint(tmp, "cut", gens)
-    resumed = run_module(
-        "nca_steps.train", *train_args(tmp, "cut", gens, "--checkpoint-every", "5")
-    )
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> tuple[np.ndarray, list[dict[str, str]]]:
+    """Parameters and metrics of a run of GENERATIONS that nothing stopped."""
+    tmp = tmp_path_factory.mktemp("full")
+    np.save(tmp / "target.npy", make_tiny_target())
+    full = run_module("nca_steps.train", *train_args(tmp, "full", GENERATIONS))
+    assert full.returncode == 0, full.stderr
+    return np.load(tmp / "full.npy"), without_seconds(metrics(tmp / "full.csv"))
+
+
+def resume_matches(tmp, name: str, uninterrupted, *extra: str) -> None:
+    resumed = run_module("nca_steps.train", *train_args(tmp, name, GENERATIONS, *extra))
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming from" in resumed.stderr
-    np.testing.assert_array_equal(np.load(tmp / "cut.npy"), np.load(tmp / "full.npy"))
-    assert without_seconds(metrics(tmp / "cut.csv")) == without_seconds(metrics(tmp / "full.csv"))
+    np.testing.assert_array_equal(np.load(tmp / f"{name}.npy"), uninterrupted[0])
+    assert without_seconds(metrics(tmp / f"{name}.csv")) == uninterrupted[1]
+    assert not (tmp / f"{name}.partial.csv").exists()
+
+
+def test_killed_run_resumes_bit_identical(target_file, uninterrupted):
+    kill_at_first_checkpoint(target_file, "cut", GENERATIONS)
+    resume_matches(target_file, "cut", uninterrupted, "--checkpoint-every", "5")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_checkpoints_at_once_and_resumes_bit_identical(target_file, uninterrupted, sig):
+    """A SLURM time limit or preemption (SIGTERM) or Ctrl-C (SIGINT) mid-run: the generation in
+    progress ends, is checkpointed although no checkpoint is due, and the job exits 128 + N."""
+    tmp = target_file
+    args = train_args(tmp, "sig", GENERATIONS, "--checkpoint-every", "1000", "--log-every", "1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nca_steps.train", *args], stderr=subprocess.PIPE, text=True
+    )
+    for line in proc.stderr:
+        if line.startswith("gen 5/"):
+            proc.send_signal(sig)
+            break
+    rest = proc.stderr.read()
+    assert proc.wait() == 128 + sig
+    stopped = re.search(rf"stopped by {sig.name} after generation (\d+); checkpoint", rest)
+    assert stopped, rest
+    done = int(stopped[1])
+    assert 5 <= done < GENERATIONS
+    with np.load(tmp / "sig.ckpt.npz") as saved:
+        assert len(saved["metrics"]) == done
+    partial = metrics(tmp / "sig.partial.csv")  # the metrics so far, beside the final table
+    assert without_seconds(partial) == uninterrupted[1][:done]
+    assert not (tmp / "sig.npy").exists() and not (tmp / "sig.csv").exists()
+    resume_matches(tmp, "sig", uninterrupted)
 
 
 def test_checkpoint_of_other_settings_is_refused(target_file):

@@ -273,12 +273,19 @@ def test_lint_is_clean():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_killed_snakemake_resumes_training(tmp_path):
-    """SIGKILL the whole Snakemake run mid-training; the README's two commands finish it."""
+@pytest.mark.parametrize(
+    "sig",
+    [
+        signal.SIGKILL,  # a power loss: the README's two commands finish it
+        signal.SIGINT,  # Ctrl-C in the terminal: rerunning finishes it
+        signal.SIGTERM,  # the whole process group terminated: rerunning finishes it
+    ],
+)
+def test_stopped_snakemake_resumes_training(tmp_path, sig):
     config = {
         **TINY,
         "targets": {"lizard": "🦎"},
-        "hyperparameters": {**TINY["hyperparameters"], "generations": 400},
+        "hyperparameters": {**TINY["hyperparameters"], "generations": 5000},
         "training": {"checkpoint_every": 5, "log_every": 50},
     }
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
@@ -295,16 +302,21 @@ def test_killed_snakemake_resumes_training(tmp_path):
     while not checkpoint.exists():
         assert proc.poll() is None and time.monotonic() < deadline
         time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
+    time.sleep(0.2)  # some generations past the first checkpoint
+    os.killpg(proc.pid, sig)
     proc.wait()
     run = tmp_path / "results" / "runs" / "lizard" / "base"
     assert not (run / "params.npy").exists() and not (run / "metrics.csv").exists()
-
-    unlock = subprocess.run([*cmd, "--unlock"], capture_output=True, text=True)
-    assert unlock.returncode == 0, unlock.stderr
+    assert checkpoint.exists()
+    if sig != signal.SIGKILL:  # the job got the signal too: it checkpointed its last generation
+        log = (tmp_path / "logs" / "train" / "lizard" / "base.log").read_text()
+        assert re.search(rf"stopped by {sig.name} after generation \d+; checkpoint", log), log
+    if sig == signal.SIGKILL:
+        unlock = subprocess.run([*cmd, "--unlock"], capture_output=True, text=True)
+        assert unlock.returncode == 0, unlock.stderr
     resumed = subprocess.run(cmd, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming from" in (tmp_path / "logs" / "train" / "lizard" / "base.log").read_text()
     with open(run / "metrics.csv", newline="") as f:
-        assert [int(r["generation"]) for r in csv.DictReader(f)] == list(range(400))
+        assert [int(r["generation"]) for r in csv.DictReader(f)] == list(range(5000))
     assert not checkpoint.exists()
