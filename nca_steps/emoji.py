@@ -12,6 +12,7 @@ code ("🇫🇷" -> ``FR.png``, England's tag sequence -> ``GB-ENG.png``); the d
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import emoji as emoji_db
 
@@ -41,6 +42,40 @@ def noto_code(text: str) -> str:
         )
     points = [cp for cp in map(ord, text) if cp != VARIATION_SELECTOR]
     return "u" + "_".join(f"{cp:04x}" for cp in points)
+
+
+def split_emojis(text: str) -> list[str]:
+    """The emojis of a string such as "🦎🍄 🌵" (spaces and commas between them are fine)."""
+    found = emoji_db.emoji_list(text)
+    stray = emoji_db.replace_emoji(text, replace=" ").replace(",", " ").split()
+    if stray or not found:
+        raise StepError(f"{text!r} is not a list of emojis ({' '.join(stray) or 'none found'})")
+    return [e["emoji"] for e in found]
+
+
+def short_name(text: str) -> str:
+    """A target name from the emoji's CLDR short name: 🦎 -> ``lizard``, 🇨🇮 -> ``cote_divoire``,
+    #️⃣ -> ``keycap_number_sign``; letters, digits, ``_``, ``.`` and ``-`` only."""
+    data = emoji_db.EMOJI_DATA.get(text) or emoji_db.EMOJI_DATA.get(text + "\ufe0f")
+    if data is None:
+        raise StepError(f"{text!r} is not a single emoji; give one emoji (e.g. '🦎')")
+    name = data["en"].strip(":").replace("#", "number_sign").replace("*", "asterisk")
+    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9.-]+", "_", name).strip("_.-")
+
+
+def named_emojis(emojis: list[str]) -> dict[str, str]:
+    """Target name -> emoji for a list of emojis, each named by :func:`short_name`."""
+    named: dict[str, str] = {}
+    for text in emojis:
+        name = short_name(text)
+        if name in named:
+            raise StepError(
+                f"{named[name]} and {text} are both named {name!r}; give the targets as a "
+                "mapping (name: emoji) to name them yourself"
+            )
+        named[name] = text
+    return named
 
 
 def noto_file_name(code: str) -> str:

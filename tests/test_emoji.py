@@ -6,9 +6,12 @@ from nca_steps.emoji import (
     DEFAULT_FLAGS_URL,
     flag_iso,
     flag_url,
+    named_emojis,
     noto_code,
     noto_url,
     release_tag,
+    short_name,
+    split_emojis,
 )
 from nca_steps.emoji_sources import SHIPPED_RELEASE
 from nca_steps.errors import StepError
@@ -90,3 +93,38 @@ def test_release_tag(url, tag):
 def test_shipped_pngs_are_the_release_the_download_reads():
     """Shipped or downloaded, an emoji is the same file: both come from one Noto release."""
     assert SHIPPED_RELEASE == release_tag(DEFAULT_BASE_URL) == release_tag(DEFAULT_FLAGS_URL)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("🦎", "lizard"),
+        ("🐠", "tropical_fish"),
+        ("🇯🇵", "japan"),
+        ("🇨🇮", "cote_divoire"),  # accents and apostrophes dropped
+        ("#️⃣", "keycap_number_sign"),
+        ("👋🏽", "waving_hand_medium_skin_tone"),
+        ("🎃", "jack-o-lantern"),
+    ],
+)
+def test_short_name(text, name):
+    assert short_name(text) == name
+
+
+def test_a_string_of_emojis_is_split_and_named():
+    assert named_emojis(split_emojis("🦎🍄 🌵, 🇯🇵")) == {
+        "lizard": "🦎",
+        "mushroom": "🍄",
+        "cactus": "🌵",
+        "japan": "🇯🇵",
+    }
+
+
+def test_text_among_emojis_is_refused():
+    with pytest.raises(StepError, match=r"'🦎 x 🍄' is not a list of emojis \(x\)"):
+        split_emojis("🦎 x 🍄")
+
+
+def test_two_emojis_with_one_name_are_refused():
+    with pytest.raises(StepError, match="❤️ and ❤ are both named 'red_heart'; give the targets"):
+        named_emojis(["❤️", "❤"])

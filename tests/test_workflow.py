@@ -215,6 +215,12 @@ def test_new_combination_runs_only_new_jobs(done_copy):
             "config error at targets.b: emoji 🦎 is listed twice",
         ),
         ({"targets": {"bad name": "🦎"}}, "config error at targets: 'bad name' does not match"),
+        ({"targets": 5}, "config error at targets: 5 is not of type 'object', 'array', 'string'"),
+        (
+            {"targets": ["🦎", "lizard"]},
+            "config error at targets: 'lizard' is not a list of emojis",
+        ),
+        ({"targets": "❤️❤"}, "config error at targets: ❤️ and ❤ are both named 'red_heart'"),
         ({"combinations": {"c": {"lr": "fast"}}}, "config error at combinations.c"),
         ({"combinations": {"a/b": {}}}, "config error at combinations: 'a/b' does not match"),
         ({"combinations": {"c": {"algorithm": "cma"}}}, "config error at combinations.c"),
@@ -250,6 +256,27 @@ def test_a_target_list_is_a_whole_config(tmp_path):
     assert len(train) == 1 and flags in train[0]
     assert "results/runs/lizard/base/params.npy" in train[0]
     assert "--size 20 --padding 4" in proc.stdout
+
+
+@pytest.mark.parametrize("targets", [["🦎", "🐸"], "🦎🐸", "🦎, 🐸"])
+def test_targets_as_a_list_of_emojis_are_named_by_them(tmp_path, targets):
+    proc = snakemake(tmp_path, "--dry-run", config={**TINY, "targets": targets})
+    assert proc.returncode == 0, proc.stderr
+    for name in ("lizard", "frog"):
+        assert f"results/runs/{name}/base/params.npy" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("configfile", "train_jobs"),
+    [
+        ("config.yaml", 2),
+        ("workflow/configs/notebook.yaml", 1),
+        ("workflow/configs/batch.yaml", 24),
+    ],
+)
+def test_shipped_configs_are_valid(tmp_path, configfile, train_jobs):
+    (tmp_path / "tiny.yaml").write_text((ROOT / configfile).read_text())
+    assert planned_jobs(tmp_path)["train"] == train_jobs
 
 
 def test_key_given_twice_is_refused(tmp_path):

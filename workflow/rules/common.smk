@@ -8,7 +8,7 @@ import jsonschema
 import yaml
 
 from nca_steps import hyperparameters
-from nca_steps.emoji import noto_code
+from nca_steps.emoji import named_emojis, noto_code, split_emojis
 from nca_steps.errors import StepError
 
 NAME = "[A-Za-z0-9][A-Za-z0-9_.-]*"
@@ -47,12 +47,25 @@ def validate_config(config, schema_file):
         where = ".".join(str(p) for p in error.absolute_path) or "top level"
         raise ValueError(f"config error at {where}: {error.message}")
     fill_defaults(config, schema, schema)
+    config["targets"] = target_mapping(config["targets"])
     for name in combinations():
         hp = combination(name)
         try:
             hyperparameters.check(hp)
         except StepError as err:
             raise ValueError(f"config error at combinations.{name}: {err}") from None
+
+
+def target_mapping(targets):
+    """Name -> emoji or image; a list of emojis, or a string of several, is named by
+    the emojis' short names."""
+    if isinstance(targets, dict):
+        return targets
+    try:
+        items = split_emojis(targets) if isinstance(targets, str) else targets
+        return named_emojis([e for item in items for e in split_emojis(item)])
+    except StepError as err:
+        raise ValueError(f"config error at targets: {err}") from None
 
 
 def fill_defaults(node, schema, root):
