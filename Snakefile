@@ -16,6 +16,18 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/render.smk"
 
 
+# On a cluster (workflow/profiles/slurm) only training and evaluation are submitted as jobs;
+# these small ones run beside Snakemake, where the internet and the shared files are.
+localrules:
+    all,
+    fetch_emoji,
+    prepare_target,
+    render_gif,
+    plot_curve,
+    summarize,
+    plot_overview,
+
+
 rule all:
     input:
         all_outputs(),

@@ -7,7 +7,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from nca_steps import hyperparameters
+from nca_steps import hyperparameters, job_time
 from nca_steps.emoji import named_emojis, noto_code, split_emojis
 from nca_steps.errors import StepError
 
@@ -139,6 +139,17 @@ def target_image(wildcards):
 def hyperparameter_args(wildcards):
     hp = combination(wildcards.combination)
     return " ".join(f"{hyperparameters.BY_NAME[key].flag} {value}" for key, value in hp.items())
+
+
+def train_runtime(wildcards, attempt):
+    """Minutes a training job asks a scheduler for (nca_steps/job_time.py)."""
+    hp = combination(wildcards.combination)
+    training = config["training"]
+    side = config["target_size"] + 2 * config["target_padding"]
+    per_generation = training.get("seconds_per_generation") or job_time.seconds_per_generation(
+        hp["pop_size"], hp["steps"], side * side, training["threads"]
+    )
+    return job_time.train_minutes(hp["generations"], per_generation, attempt)
 
 
 def run_dir(target, combination):

@@ -26,6 +26,7 @@ rule evaluate:
     threads: 1
     resources:
         mem_mb=2000,
+        runtime=15,
     shell:
         "python -m nca_steps.evaluate --params {input.params} --target {input.target} "
         "--steps {params.steps} --loss-every {params.loss_every} --fire-rate {params.fire_rate} "

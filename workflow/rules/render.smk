@@ -18,6 +18,7 @@ rule render_gif:
     threads: 1
     resources:
         mem_mb=500,
+        runtime=5,
     shell:
         "python -m nca_steps.render_gif --frames {input} --gif-out {output} "
         "--zoom {params.zoom} --fps {params.fps} > {log} 2>&1"
@@ -37,6 +38,7 @@ rule plot_curve:
     threads: 1
     resources:
         mem_mb=500,
+        runtime=5,
     shell:
         "python -m nca_steps.plot_curve --metrics {input} --title '{wildcards.target} / "
         "{wildcards.combination}' --png-out {output} > {log} 2>&1"
@@ -62,6 +64,7 @@ rule summarize:
     threads: 1
     resources:
         mem_mb=300,
+        runtime=5,
     shell:
         "python -m nca_steps.summarize {params.runs} --csv-out {output} > {log} 2>&1"
 
@@ -84,6 +87,7 @@ rule plot_overview:
     threads: 1
     resources:
         mem_mb=500,
+        runtime=5,
     shell:
         "python -m nca_steps.plot_overview --targets {params.targets} "
         "--combinations {params.combinations} --previews {input.previews} "

@@ -21,6 +21,7 @@ rule fetch_emoji:
     threads: 1
     resources:
         mem_mb=300,
+        runtime=5,
     shell:
         "python -m nca_steps.fetch_emoji --emoji {params.emoji:q} "
         "--png-out {output.png} --source-out {output.source} --sources {params.sources} "
@@ -47,6 +48,7 @@ rule prepare_target:
     threads: 1
     resources:
         mem_mb=300,
+        runtime=5,
     shell:
         "python -m nca_steps.prepare_target --image {input:q} --size {params.size} "
         "--padding {params.padding} --target-out {output.target} "

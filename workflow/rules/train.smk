@@ -21,9 +21,11 @@ rule train:
     threads: config["training"]["threads"]
     resources:
         mem_mb=config["training"]["mem_mb"],
+        runtime=train_runtime,
         gpu=config["training"]["gpus"],
+    retries: config["training"]["retries"]
     shell:
-        "python -m nca_steps.train --target {input.target} --params-out {output.params} "
+        "XLA_PYTHON_CLIENT_PREALLOCATE=false python -m nca_steps.train --target {input.target} --params-out {output.params} "
         "--metrics-out {output.metrics} --checkpoint {params.checkpoint} "
         "--checkpoint-every {params.checkpoint_every} --log-every {params.log_every} "
         "--threads {threads} {params.hyperparameters} > {log} 2>&1"

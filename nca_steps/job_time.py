@@ -1,0 +1,27 @@
+"""How long a training job may run: the ``runtime`` a cluster's scheduler gets, estimated from
+the work of a generation, since a job over its time limit is stopped (and resumed on retry).
+
+The rate was measured on the development CPU (benchmarks/RESULTS.md, 2026-11-26): 0.081 s a
+generation at the defaults on one thread (32 members x 32 steps x 28x28 cells) and 1.36 s at the
+notebook's settings on two (128 x 90 x 48x48): 1.0e-7 s per cell update per thread. A GPU is
+far faster; there, or on a slower CPU, set ``training.seconds_per_generation`` in the config.
+"""
+
+from __future__ import annotations
+
+import math
+
+CELL_UPDATE_SECONDS = 1.0e-7  # one cell's update on one CPU thread
+STARTUP_SECONDS = 120  # imports, the compile, the first checkpoint
+MARGIN = 2.0  # slower or busier nodes than the one measured
+
+
+def seconds_per_generation(pop_size: int, steps: int, cells: int, threads: int) -> float:
+    return pop_size * steps * cells * CELL_UPDATE_SECONDS / threads
+
+
+def train_minutes(generations: int, per_generation: float, attempt: int = 1) -> int:
+    """Minutes to ask for: the estimate with a margin, times the attempt (a retry after a time
+    limit asks for more, though it resumes from its checkpoint)."""
+    seconds = STARTUP_SECONDS + MARGIN * generations * per_generation
+    return math.ceil(seconds / 60) * attempt
