@@ -114,8 +114,7 @@ def add_arguments(p: argparse.ArgumentParser, names: Iterable[str] = NAMES) -> N
 
 
 def from_args(args: argparse.Namespace, names: Iterable[str] = NAMES) -> dict[str, Any]:
-    """The hyperparameters a parsed command line holds, after the cross-key check."""
+    """The hyperparameters a parsed command line holds, checked as a config's are."""
     values = {name: getattr(args, name) for name in names}
-    if "steps" in values and "loss_every" in values:
-        check_steps(values["steps"], values["loss_every"])
+    check(values)
     return values

@@ -62,7 +62,7 @@ def target_mapping(targets):
     if isinstance(targets, dict):
         return targets
     try:
-        items = split_emojis(targets) if isinstance(targets, str) else targets
+        items = [targets] if isinstance(targets, str) else targets
         return named_emojis([e for item in items for e in split_emojis(item)])
     except StepError as err:
         raise ValueError(f"config error at targets: {err}") from None
