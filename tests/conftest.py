@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -35,3 +36,16 @@ def run_module(module: str, *args: str, env: dict | None = None, cwd: Path | Non
         env={**os.environ, **(env or {})},
         cwd=cwd,
     )
+
+
+def tracked_copy(dest: Path) -> Path:
+    """The repository's tracked files, as a fresh clone would have them."""
+    files = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    for name in filter(None, files):
+        src = ROOT / os.fsdecode(name)
+        if src.is_file():
+            (dest / src.relative_to(ROOT)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / src.relative_to(ROOT))
+    return dest

@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-
-
-def tracked_copy(dest: Path) -> Path:
-    """The repository's tracked files, as a fresh clone would have them."""
-    files = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
-    ).stdout.split(b"\0")
-    for name in filter(None, files):
-        src = ROOT / os.fsdecode(name)
-        if src.is_file():
-            (dest / src.relative_to(ROOT)).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / src.relative_to(ROOT))
-    return dest
+from tests.conftest import tracked_copy
 
 
 def ci_lint(repo: Path) -> subprocess.CompletedProcess:

@@ -7,6 +7,7 @@ import csv
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -16,9 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from PIL import Image
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, tracked_copy
 
 PROFILE = ROOT / "workflow" / "profiles" / "slurm"
 # This cluster has no accounts and no accounting database (so squeue, not sacct, reports job
@@ -27,16 +27,8 @@ LOCAL_CLUSTER = [
     "--slurm-no-account", "--slurm-status-command", "squeue",
     "--slurm-init-seconds-before-status-checks", "2", "--seconds-between-status-checks", "2",
 ]  # fmt: skip
-TINY = {
-    "targets": {"lizard": "🦎", "disc": "disc.png"},
-    "target_size": 8,
-    "target_padding": 2,
-    "emoji": {"sources": ["shipped"]},
-    "hyperparameters": {"pop_size": 4, "generations": 3, "steps": 4, "loss_every": 2},
-    "training": {"log_every": 1},
-    "evaluation": {"rollouts": 2, "horizon": 2},
-}
-REMOTE_RULES = {"train", "evaluate"}  # every other rule is a localrule
+TINY_CONFIG = ROOT / "workflow" / "configs" / "tiny.yaml"
+TINY = yaml.safe_load(TINY_CONFIG.read_text())
 
 
 def slurm_ready() -> bool:
@@ -60,9 +52,6 @@ def slurm() -> None:
 
 def workdir_with(path: Path, config: dict) -> Path:
     path.mkdir(parents=True, exist_ok=True)
-    disc = np.zeros((12, 12, 4), np.uint8)
-    disc[3:9, 3:9] = (30, 120, 200, 255)
-    Image.fromarray(disc).save(path / "disc.png")
     (path / "tiny.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     return path
 
@@ -83,15 +72,22 @@ def through_slurm(workdir: Path, *args: str, popen: bool = False):
     return snakemake(workdir, "--profile", str(PROFILE), *LOCAL_CLUSTER, *args, popen=popen)
 
 
-def submitted(log: str) -> list[tuple[str, str]]:
-    """(rule, final state) of every job Snakemake submitted, in order, as SLURM reports them."""
+def jobs_as_slurm_sees_them(log: str, field: str) -> list[tuple[str, str]]:
+    """(rule, ``field`` of ``squeue -O``) of every job Snakemake submitted, in order."""
     ids = re.findall(r"submitted with SLURM jobid (\d+)", log)
     out = subprocess.run(
-        ["squeue", "-t", "all", "-h", "-o", "%i %T %k", "-j", ",".join(ids)],
+        ["squeue", "-t", "all", "-h", "-O", f"JobID:|,Comment:|,{field}:|", "-j", ",".join(ids)],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
-    jobs = {i: (state, comment) for i, state, comment in (x.split() for x in out.splitlines())}
-    return [(re.match(r"rule_(\w+?)_wildcards", jobs[i][1])[1], jobs[i][0]) for i in ids]
+    jobs = {
+        i: (comment, value) for i, comment, value, _ in (x.split("|") for x in out.splitlines())
+    }
+    return [(re.match(r"rule_(\w+?)_wildcards", jobs[i][0])[1], jobs[i][1]) for i in ids]
+
+
+def submitted(log: str) -> list[tuple[str, str]]:
+    """(rule, final state) of every job Snakemake submitted, in order."""
+    return jobs_as_slurm_sees_them(log, "State")
 
 
 def run_results(workdir: Path, target: str, combination: str = "base") -> dict:
@@ -105,21 +101,52 @@ def run_results(workdir: Path, target: str, combination: str = "base") -> dict:
     }
 
 
-def test_workflow_through_slurm_matches_a_local_run(slurm, tmp_path):
-    local = workdir_with(tmp_path / "local", TINY)
-    assert snakemake(local, "--cores", "2").returncode == 0
-    cluster = workdir_with(tmp_path / "slurm", TINY)
-    proc = through_slurm(cluster)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+def readme_cluster_commands() -> list[str]:
+    """The snakemake commands of the README's "Try it on one machine" block, as typed."""
+    section = (ROOT / "README.md").read_text().split("### Try it on one machine", 1)[1]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0].replace("\\\n", " ")
+    return [line for line in block.splitlines() if line.startswith("snakemake ")]
+
+
+def in_clone(clone: Path, command: str) -> subprocess.CompletedProcess:
+    """``command`` run in ``clone`` with this environment's snakemake and python first on PATH."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(shlex.split(command), cwd=clone, capture_output=True, text=True, env=env)
+
+
+def test_readme_cluster_command_matches_a_local_run(slurm, tmp_path):
+    commands = readme_cluster_commands()
+    assert len(commands) == 1 and "--profile workflow/profiles/slurm" in commands[0], commands
+    cluster = tracked_copy(tmp_path / "slurm")
+    proc = in_clone(cluster, commands[0])
     log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log
+    local = tracked_copy(tmp_path / "local")
+    config = TINY_CONFIG.relative_to(ROOT)
+    local_run = in_clone(
+        local, f"snakemake --cores 2 --configfile {config} --replace-workflow-config"
+    )
+    assert local_run.returncode == 0, local_run.stdout + local_run.stderr
     # every job of a rule that is not local went through sbatch, and only those
-    jobs = submitted(log)
-    assert sorted(jobs) == sorted([("train", "COMPLETED"), ("evaluate", "COMPLETED")] * 2)
-    for target in ("lizard", "disc"):
+    targets = ["lizard", "mushroom"]
+    assert sorted(submitted(log)) == sorted(
+        [("train", "COMPLETED"), ("evaluate", "COMPLETED")] * len(targets)
+    )
+    for target in targets:
         assert run_results(cluster, target) == run_results(local, target)
-    for name in ("growth.gif", "training_curve.png"):
-        assert (cluster / "results" / "runs" / "disc" / "base" / name).stat().st_size > 0
+        for name in ("growth.gif", "training_curve.png"):
+            assert (cluster / "results" / "runs" / target / "base" / name).stat().st_size > 0
     assert (cluster / "results" / "overview.png").exists()
+
+
+def test_training_jobs_ask_slurm_for_a_gpu(slurm, tmp_path):
+    # .ci/slurm-up's node has one GPU that SLURM counts: a job asking for it is scheduled
+    config = {**TINY, "training": {**TINY["training"], "gpus": 1}}
+    proc = through_slurm(workdir_with(tmp_path, config))
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log
+    requests = sorted(jobs_as_slurm_sees_them(log, "tres-per-job"))
+    assert requests == [("evaluate", "N/A")] * 2 + [("train", "gres:gpu:1")] * 2, requests
 
 
 def long_training(generations: int, checkpoint_every: int = 1000) -> dict:

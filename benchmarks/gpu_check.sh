@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The GPU figures of the README, on a machine with an NVIDIA GPU, in a few minutes:
+#   pip install -e ".[dev,gpu]"
+#   python benchmarks/record.py bash benchmarks/gpu_check.sh   (to keep its output in RESULTS.md)
+# 1. the tests that touch devices (model, fitness and its sharding, solver, training, resume,
+#    evaluation), on the GPU;
+# 2. benchmarks/fitness_speed.py at the notebook's settings: nca-steps and the notebook's own
+#    formulation, generation by generation in one process;
+# 3. 200 generations (--generations N) of workflow/configs/notebook.yaml through Snakemake:
+#    seconds per generation after the compile, and the GPU memory in use at its peak (nvidia-smi,
+#    sampled every second; the training job does not preallocate).
+# Without a GPU it stops at once, unless --on-cpu (to try the script itself on a CPU). Its files
+# go to a new temporary folder, or --dir DIR.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+generations=200
+on_cpu=0
+work=
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --generations) generations=$2 && shift 2 ;;
+        --dir) work=$2 && shift 2 ;;
+        --on-cpu) on_cpu=1 && shift ;;
+        *)
+            echo "error: unknown argument '$1'; valid: --generations N, --dir DIR, --on-cpu" >&2
+            exit 2
+            ;;
+    esac
+done
+work=$(realpath -m "${work:-$(mktemp -d -t nca-steps-gpu-check.XXXXXX)}")
+mkdir -p "$work"
+
+backend=$(python -c "import jax; print(jax.default_backend())")
+if [[ $backend != gpu && $on_cpu != 1 ]]; then
+    echo "error: JAX sees no GPU (backend: $backend); install the CUDA build with" \
+        "pip install -e \".[gpu]\" on a machine with an NVIDIA GPU" >&2
+    exit 1
+fi
+echo "== devices: $(python -c "import jax; print(', '.join(d.device_kind for d in jax.devices()))")"
+if command -v nvidia-smi >/dev/null; then
+    nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+fi
+
+echo "== 1. tests that touch devices"
+start=$SECONDS
+python -m pytest -q -p no:randomly tests/test_model.py tests/test_fitness.py tests/test_solver.py \
+    tests/test_train.py tests/test_checkpoint.py tests/test_evaluate.py
+echo "tests: $((SECONDS - start)) s"
+
+echo "== 2. fitness speed at the notebook's settings"
+start=$SECONDS
+python benchmarks/fitness_speed.py --repeats 5
+echo "fitness_speed: $((SECONDS - start)) s"
+
+echo "== 3. $generations generations of workflow/configs/notebook.yaml through Snakemake"
+python - "$work/config.yaml" "$generations" <<'EOF'
+import sys
+
+import yaml
+
+config = yaml.safe_load(open("workflow/configs/notebook.yaml"))
+config["hyperparameters"]["generations"] = int(sys.argv[2])
+yaml.safe_dump(config, open(sys.argv[1], "w"), allow_unicode=True)
+EOF
+peak_file=$work/gpu_memory_peak_mib
+sampler=
+if command -v nvidia-smi >/dev/null; then
+    echo 0 >"$peak_file"
+    (
+        peak=0
+        while sleep 1; do
+            used=$(nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits |
+                sort -n | tail -1)
+            if ((used > peak)); then peak=$used && echo "$peak" >"$peak_file"; fi
+        done
+    ) &
+    sampler=$!
+    trap 'kill "$sampler" 2>/dev/null' EXIT
+fi
+start=$SECONDS
+if ! snakemake -s "$PWD/Snakefile" --cores all --resources gpu=1 --directory "$work" \
+    --configfile "$work/config.yaml" --replace-workflow-config >"$work/snakemake.log" 2>&1; then
+    tail -40 "$work/snakemake.log"
+    exit 1
+fi
+echo "snakemake: $((SECONDS - start)) s"
+
+run=$work/results/runs/lizard/notebook
+python - "$run/metrics.csv" "$work/results/benchmarks/train/lizard/notebook.tsv" <<'EOF'
+import csv
+import sys
+
+rows = list(csv.DictReader(open(sys.argv[1])))
+seconds = [float(r["seconds"]) for r in rows]
+per_generation = (seconds[-1] - seconds[0]) / (len(seconds) - 1)
+job = next(csv.DictReader(open(sys.argv[2]), delimiter="\t"))
+print(f"train job: {float(job['s']):.1f} s for {len(rows)} generations; first generation "
+      f"(compile included) ended at {seconds[0]:.1f} s; then {per_generation:.4f} s per generation")
+print(f"center loss: {rows[0]['center_loss']} at generation 0, {rows[-1]['center_loss']} at "
+      f"generation {rows[-1]['generation']}")
+EOF
+if [[ -n $sampler ]]; then
+    echo "GPU memory in use at peak (nvidia-smi, all processes): $(cat "$peak_file") MiB"
+fi
+echo "outputs: $work"
