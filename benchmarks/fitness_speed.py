@@ -28,7 +28,7 @@ from nca_steps.fitness import growth_plan, make_population_fitness, window_bound
 from nca_steps.images import prepare_target, read_rgba
 from nca_steps.model import HIDDEN, param_count
 from nca_steps.runtime import use_cpu_threads
-from nca_steps.solver import make_pgpe
+from nca_steps.solver import make_solver
 
 NOTEBOOK = run_settings(NOTEBOOK_CONFIG)
 HP = NOTEBOOK["hyperparameters"]
@@ -50,7 +50,9 @@ def parse_args() -> argparse.Namespace:
 
 def generation_timer(fitness_call, pop_size: int) -> Callable[[], float]:
     """A function that runs the next generation (ask, fitness, tell) and returns its seconds."""
-    solver = make_pgpe(param_count(HP["channels"]), pop_size=pop_size, lr=HP["lr"], seed=HP["seed"])
+    solver = make_solver(
+        "pgpe", param_count(HP["channels"]), pop_size=pop_size, lr=HP["lr"], seed=HP["seed"]
+    )
     gen = 0
 
     def next_generation() -> float:
@@ -59,7 +61,7 @@ def generation_timer(fitness_call, pop_size: int) -> Callable[[], float]:
         population = solver.ask()
         fit = fitness_call(population, jax.random.fold_in(jax.random.PRNGKey(0), gen))
         solver.tell(fit)
-        jax.block_until_ready(solver.best_params)
+        jax.block_until_ready(solver.center)
         gen += 1
         return time.perf_counter() - start
 

@@ -44,7 +44,7 @@ fi
 echo "== 1. tests that touch devices"
 start=$SECONDS
 python -m pytest -q -p no:randomly tests/test_model.py tests/test_fitness.py tests/test_solver.py \
-    tests/test_train.py tests/test_checkpoint.py tests/test_evaluate.py
+    tests/steps/test_train.py tests/test_checkpoint.py tests/steps/test_evaluate.py
 echo "tests: $((SECONDS - start)) s"
 
 echo "== 2. fitness speed at the notebook's settings"

@@ -84,7 +84,7 @@ def main() -> None:
     with open(alone_log, "w") as log:
         subprocess.run(
             [
-                sys.executable, "-m", "nca_steps.train",
+                sys.executable, "-m", "nca_steps.steps.train",
                 "--target", str(workdir / "results" / "targets" / target / "target.npy"),
                 "--params-out", str(workdir / "alone.npy"),
                 "--metrics-out", str(workdir / "alone.csv"),

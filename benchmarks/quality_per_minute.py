@@ -38,16 +38,14 @@ def train_for(seconds: float, fitness_call, solver, seed: int = 1):
     center) and the number of generations."""
     import jax
 
-    from nca_steps.solver import rank_safe
-
     key = jax.random.PRNGKey(seed)
     start, gen = time.perf_counter(), 0
     while time.perf_counter() - start < seconds:
         fit = fitness_call(solver.ask(), jax.random.fold_in(key, gen))
-        solver.tell(rank_safe(fit))
-        jax.block_until_ready(solver.best_params)
+        solver.tell(fit)
+        jax.block_until_ready(solver.center)
         gen += 1
-    return solver.best_params, gen
+    return solver.center, gen
 
 
 def center_loss(params, target, settings: dict) -> tuple[float, float]:
@@ -79,7 +77,7 @@ def main() -> None:
     from nca_steps.fitness import make_population_fitness
     from nca_steps.images import prepare_target, read_rgba, to_rgb
     from nca_steps.model import param_count, rollout
-    from nca_steps.solver import make_pgpe
+    from nca_steps.solver import make_solver
 
     target = prepare_target(read_rgba(SHIPPED_DIR / "emoji_u1f98e.png"), args.size, 4)
     ours = run_settings(args.config)["hyperparameters"]
@@ -95,7 +93,7 @@ def main() -> None:
                 return ref(pop, jax.random.split(key, n))
         else:
             call = make_population_fitness(target, pop_size=hp["pop_size"], **settings)
-        solver = make_pgpe(param_count(16), pop_size=hp["pop_size"], lr=hp["lr"], seed=1)
+        solver = make_solver("pgpe", param_count(16), pop_size=hp["pop_size"], lr=hp["lr"], seed=1)
         center, gens = train_for(60 * args.minutes, call, solver)
         loss, empty = center_loss(center, target, settings)
         grown = rollout(

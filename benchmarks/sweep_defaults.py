@@ -2,7 +2,7 @@
 in a fixed wall-clock budget.
 
 Each configuration changes the shipped hyperparameters in one way (learning rate, PGPE's
-initial stdev, population, rollout length, or another of evojax's native algorithms) and
+initial stdev, population, rollout length, or another algorithm of nca_steps/solver.py) and
 trains in its own process on one thread, two at a time as ``snakemake --cores all`` runs two
 training jobs, for ``--seconds`` of wall clock, compile included. It prints generations and
 the final loss of the solver's best parameters (its own objective over 16 rollouts) relative to
@@ -27,7 +27,7 @@ from nca_steps.runtime import use_cpu_threads
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = run_settings()["hyperparameters"]
 LR = SHIPPED["lr"]
-# name -> what it changes; ``algorithm`` and ``init_stdev`` are not config keys (yet).
+# name -> what it changes; ``init_stdev`` is not a config key.
 SWEEP = {
     "shipped": {},
     "lr / 2": {"lr": LR / 2},
@@ -39,9 +39,8 @@ SWEEP = {
     "24 steps": {"steps": 24, "loss_every": 24},
     "48 steps": {"steps": 48, "loss_every": 48},
     "48 steps, loss every 16": {"steps": 48, "loss_every": 16},
-    "ARS_native": {"algorithm": "ars_native"},
+    "ARS": {"algorithm": "ars"},
     "CRFMNES": {"algorithm": "crfmnes"},
-    "SimpleGA": {"algorithm": "simple_ga"},
 }
 
 
@@ -55,26 +54,16 @@ def parse_args() -> argparse.Namespace:
     return p.parse_args()
 
 
-def make_solver(hp: dict, seed: int):
-    """The solver a run names; the others get PGPE's initial stdev (0.1 x lr) and the center
-    learning rate it would have (0.05 x lr) where they take one."""
-    from evojax.algo import CRFMNES, ARS_native, SimpleGA
-
+def sweep_solver(hp: dict, seed: int):
+    """The run's solver: the workflow's own (nca_steps/solver.py), with ``init_stdev`` if the
+    run sets it."""
     from nca_steps.model import param_count
-    from nca_steps.solver import make_pgpe
+    from nca_steps.solver import make_solver
 
-    size, pop, stdev = param_count(16), hp["pop_size"], hp.get("init_stdev", 0.1 * hp["lr"])
-    algorithm = hp.get("algorithm", "pgpe")
-    if algorithm == "pgpe":
-        return make_pgpe(size, pop_size=pop, lr=hp["lr"], seed=seed, init_stdev=stdev)
-    if algorithm == "ars_native":
-        return ARS_native(
-            size, pop, elite_ratio=0.5, init_stdev=stdev, seed=seed, optimizer="adam",
-            optimizer_config={"lrate_init": 0.05 * hp["lr"]},
-        )  # fmt: skip
-    if algorithm == "crfmnes":
-        return CRFMNES(size, pop, init_stdev=stdev, seed=seed)
-    return SimpleGA(size, pop, sigma=stdev, seed=seed)
+    return make_solver(
+        hp.get("algorithm", "pgpe"), param_count(16), pop_size=hp["pop_size"], lr=hp["lr"],
+        seed=seed, init_stdev=hp.get("init_stdev"),
+    )  # fmt: skip
 
 
 def one_run(name: str, seconds: float, seed: int) -> dict:
@@ -91,7 +80,7 @@ def one_run(name: str, seconds: float, seed: int) -> dict:
         channels=16, steps=hp["steps"], loss_every=hp["loss_every"], fire_rate=hp["fire_rate"]
     )
     fitness = make_population_fitness(target, pop_size=hp["pop_size"], **settings)
-    params, gens = train_for(seconds, fitness, make_solver(hp, hp["seed"]), seed=hp["seed"])
+    params, gens = train_for(seconds, fitness, sweep_solver(hp, hp["seed"]), seed=hp["seed"])
     loss, empty = center_loss(params, target, settings)
     return {"generations": gens, "relative_loss": loss / empty}
 

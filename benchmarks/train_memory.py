@@ -66,7 +66,7 @@ def main() -> None:
     size, padding = run["target_size"], run["target_padding"]
     subprocess.run(
         [
-            sys.executable, "-m", "nca_steps.prepare_target",
+            sys.executable, "-m", "nca_steps.steps.prepare_target",
             "--image", str(ROOT / "nca_steps/emoji_png/emoji_u1f98e.png"), "--size", str(size),
             "--padding", str(padding), "--target-out", str(tmp / "t.npy"),
             "--preview-out", str(tmp / "t.png"),
@@ -75,7 +75,7 @@ def main() -> None:
     )  # fmt: skip
     hp = {**run["hyperparameters"], "generations": 4 * n}
     cmd = [
-        sys.executable, "-m", "nca_steps.train", "--target", str(tmp / "t.npy"),
+        sys.executable, "-m", "nca_steps.steps.train", "--target", str(tmp / "t.npy"),
         "--params-out", str(tmp / "p.npy"), "--metrics-out", str(tmp / "m.csv"),
         "--checkpoint", str(tmp / "c.npz"), "--threads", str(args.threads),
         "--log-every", str(n), *(f"--{k.replace('_', '-')}={v}" for k, v in sorted(hp.items())),

@@ -16,7 +16,14 @@ from typing import Any
 from nca_steps.cli import POSITIVE_INT, Range
 from nca_steps.errors import StepError
 
-ALGORITHMS = ("pgpe",)
+# Each algorithm and what lr sets in it (nca_steps/solver.py builds them).
+ALGORITHMS = {
+    "pgpe": "PGPE with Adam, the notebook's: center and stdev learning rates 0.05 and 0.01 x lr, "
+    "initial stdev 0.1 x lr",
+    "ars": "Augmented Random Search (evojax's ARS_native): SGD at 0.05 x lr, initial stdev "
+    "0.1 x lr decaying to 0.01",
+    "crfmnes": "CR-FM-NES: initial stdev 0.1 x lr; it adapts its step size and covariance",
+}
 
 
 @dataclass(frozen=True)
@@ -50,20 +57,25 @@ class Hyperparameter:
 
 
 HYPERPARAMETERS = (
-    Hyperparameter("algorithm", "pgpe", "the evojax solver", choices=ALGORITHMS),
+    Hyperparameter(
+        "algorithm",
+        "pgpe",
+        "the training algorithm: " + "; ".join(f"{k}: {v}" for k, v in ALGORITHMS.items()),
+        choices=tuple(ALGORITHMS),
+    ),
     Hyperparameter(
         "pop_size",
         32,
-        "population per generation (even: PGPE samples antithetic pairs)",
+        "population per generation (even: the solvers sample antithetic pairs)",
         Range(int, minimum=2, multiple_of=2),
     ),
     Hyperparameter(
         "lr",
         0.12,
-        "PGPE's center and stdev learning rates and its initial stdev are 0.05, 0.01 and 0.1 x lr",
+        "step size: the initial stdev is 0.1 x lr, the learning rates follow it (see algorithm)",
         Range(float, above=0),
     ),
-    Hyperparameter("generations", 2000, "ES generations", POSITIVE_INT),
+    Hyperparameter("generations", 2000, "generations (ask, evaluate, tell)", POSITIVE_INT),
     Hyperparameter("steps", 32, "NCA updates per rollout", POSITIVE_INT),
     Hyperparameter(
         "loss_every", 32, "add the RGBA MSE every this many steps (steps: a multiple)", POSITIVE_INT
@@ -71,7 +83,7 @@ HYPERPARAMETERS = (
     Hyperparameter(
         "fire_rate", 0.5, "chance that a cell updates in a step", Range(float, above=0, maximum=1)
     ),
-    Hyperparameter("seed", 1, "seed of PGPE and of the rollouts' keys", Range(int, minimum=0)),
+    Hyperparameter("seed", 1, "seed of the solver and the rollouts", Range(int, minimum=0)),
     Hyperparameter("channels", 16, "NCA state channels (RGBA + hidden)", Range(int, minimum=4)),
 )
 BY_NAME = {h.name: h for h in HYPERPARAMETERS}

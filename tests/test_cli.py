@@ -160,7 +160,7 @@ CASES = [
 
 @pytest.mark.parametrize(("step", "args", "message"), CASES)
 def test_bad_input_is_one_line(inputs, step, args, message):
-    proc = run_module(f"nca_steps.{step}", *args, cwd=inputs)
+    proc = run_module(f"nca_steps.steps.{step}", *args, cwd=inputs)
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: "), proc.stderr
     assert message in proc.stderr
@@ -169,7 +169,7 @@ def test_bad_input_is_one_line(inputs, step, args, message):
 
 def test_population_that_does_not_divide_the_devices_is_one_line(inputs):
     proc = run_module(
-        "nca_steps.train",
+        "nca_steps.steps.train",
         *["--target", "target.npy", *TRAIN, "--pop-size", "32", "--generations", "1"],
         cwd=inputs,
         env={"XLA_FLAGS": "--xla_force_host_platform_device_count=3"},

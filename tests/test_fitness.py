@@ -91,7 +91,7 @@ TWO_DEVICES = textwrap.dedent(
     jax.monitoring.register_event_duration_secs_listener(
         lambda event, secs, **kw: compiles.append(event)
         if event == "/jax/core/compile/backend_compile_duration" else None)
-    pgpe = solver.make_pgpe(model.param_count(16), pop_size=len(pop), lr=0.1, seed=0)
+    pgpe = solver.make_solver("pgpe", model.param_count(16), pop_size=len(pop), lr=0.1, seed=0)
     for gen in range(3):
         pgpe.tell(f(pgpe.ask(), jax.random.PRNGKey(gen)))
         if gen == 0:

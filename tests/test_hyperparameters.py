@@ -6,7 +6,8 @@ import jsonschema
 import pytest
 import yaml
 
-from nca_steps import evaluate, fetch_emoji, hyperparameters, prepare_target, render_gif, train
+from nca_steps import hyperparameters
+from nca_steps.steps import evaluate, fetch_emoji, prepare_target, render_gif, train
 from tests.conftest import ROOT
 
 SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())

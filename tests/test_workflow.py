@@ -18,8 +18,9 @@ import pytest
 import yaml
 from PIL import Image
 
-from nca_steps import hyperparameters, plot_overview
+from nca_steps import hyperparameters
 from nca_steps.metrics import read_metrics
+from nca_steps.steps import plot_overview
 from tests.conftest import ROOT
 
 TINY = {
@@ -252,7 +253,7 @@ def test_a_target_list_is_a_whole_config(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     flags = " ".join(f"{h.flag} {h.default}" for h in hyperparameters.HYPERPARAMETERS)
-    train = [line for line in proc.stdout.splitlines() if "nca_steps.train" in line]
+    train = [line for line in proc.stdout.splitlines() if "nca_steps.steps.train" in line]
     assert len(train) == 1 and flags in train[0]
     assert "results/runs/lizard/base/params.npy" in train[0]
     assert "--size 20 --padding 4" in proc.stdout

@@ -28,7 +28,7 @@ rule evaluate:
         mem_mb=2000,
         runtime=15,
     shell:
-        "python -m nca_steps.evaluate --params {input.params} --target {input.target} "
+        "python -m nca_steps.steps.evaluate --params {input.params} --target {input.target} "
         "--steps {params.steps} --loss-every {params.loss_every} --fire-rate {params.fire_rate} "
         "--channels {params.channels} --horizon {params.horizon} --rollouts {params.rollouts} "
         "--seed {params.seed} --threads {threads} --metrics-out {output.metrics} "

@@ -20,7 +20,7 @@ rule render_gif:
         mem_mb=500,
         runtime=5,
     shell:
-        "python -m nca_steps.render_gif --frames {input} --gif-out {output} "
+        "python -m nca_steps.steps.render_gif --frames {input} --gif-out {output} "
         "--zoom {params.zoom} --fps {params.fps} > {log} 2>&1"
 
 
@@ -40,7 +40,7 @@ rule plot_curve:
         mem_mb=500,
         runtime=5,
     shell:
-        "python -m nca_steps.plot_curve --metrics {input} --title '{wildcards.target} / "
+        "python -m nca_steps.steps.plot_curve --metrics {input} --title '{wildcards.target} / "
         "{wildcards.combination}' --png-out {output} > {log} 2>&1"
 
 
@@ -66,7 +66,7 @@ rule summarize:
         mem_mb=300,
         runtime=5,
     shell:
-        "python -m nca_steps.summarize {params.runs} --csv-out {output} > {log} 2>&1"
+        "python -m nca_steps.steps.summarize {params.runs} --csv-out {output} > {log} 2>&1"
 
 
 rule plot_overview:
@@ -89,6 +89,6 @@ rule plot_overview:
         mem_mb=500,
         runtime=5,
     shell:
-        "python -m nca_steps.plot_overview --targets {params.targets} "
+        "python -m nca_steps.steps.plot_overview --targets {params.targets} "
         "--combinations {params.combinations} --previews {input.previews} "
         "--grown {input.grown} --png-out {output} > {log} 2>&1"

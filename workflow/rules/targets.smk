@@ -23,7 +23,7 @@ rule fetch_emoji:
         mem_mb=300,
         runtime=5,
     shell:
-        "python -m nca_steps.fetch_emoji --emoji {params.emoji:q} "
+        "python -m nca_steps.steps.fetch_emoji --emoji {params.emoji:q} "
         "--png-out {output.png} --source-out {output.source} --sources {params.sources} "
         "--base-url {params.base_url:q} --flags-url {params.flags_url:q} "
         "--timeout {params.timeout} --retries {params.retries} "
@@ -50,6 +50,6 @@ rule prepare_target:
         mem_mb=300,
         runtime=5,
     shell:
-        "python -m nca_steps.prepare_target --image {input:q} --size {params.size} "
+        "python -m nca_steps.steps.prepare_target --image {input:q} --size {params.size} "
         "--padding {params.padding} --target-out {output.target} "
         "--preview-out {output.preview} > {log} 2>&1"

@@ -15,7 +15,7 @@ from nca_steps.metrics import read_metrics  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = parser("nca_steps.plot_curve", __doc__)
+    p = parser("nca_steps.steps.plot_curve", __doc__)
     p.add_argument("--metrics", required=True, help="metrics CSV from the train step")
     p.add_argument("--title", default="")
     p.add_argument("--png-out", required=True)

@@ -14,7 +14,7 @@ from nca_steps.images import to_rgb, to_uint8
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = parser("nca_steps.render_gif", __doc__)
+    p = parser("nca_steps.steps.render_gif", __doc__)
     p.add_argument("--frames", required=True, help=".npz from the evaluate step")
     p.add_argument("--gif-out", required=True)
     p.add_argument("--zoom", type=POSITIVE_INT.parse, default=4)

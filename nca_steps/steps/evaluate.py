@@ -24,7 +24,7 @@ ROLLOUT_KEYS = ("steps", "loss_every", "fire_rate", "channels")  # the training 
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = parser("nca_steps.evaluate", __doc__)
+    p = parser("nca_steps.steps.evaluate", __doc__)
     p.add_argument("--params", required=True, help="flat parameter vector (.npy)")
     p.add_argument("--target", required=True, help="padded target (.npy)")
     p.add_argument(

@@ -18,7 +18,7 @@ SIZES = Range(int, minimum=3)  # a 3x3 neighbourhood at least
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = parser("nca_steps.prepare_target", __doc__)
+    p = parser("nca_steps.steps.prepare_target", __doc__)
     p.add_argument("--image", required=True, help="PNG or JPEG, with or without alpha")
     p.add_argument(
         "--size", type=SIZES.parse, default=20, help="longest side after thumbnailing (px)"

@@ -8,12 +8,15 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 
+from nca_steps.solver import SOLVERS
 from tests.conftest import make_tiny_target, run_module
 
+TRAIN = "nca_steps.steps.train"
 SETTINGS = ["--pop-size", "8", "--lr", "0.1", "--steps", "8", "--loss-every", "4", "--seed", "3"]
 
 
@@ -52,7 +55,7 @@ def target_file(tmp_path, tiny_target):
 def test_same_seed_same_results(target_file):
     tmp = target_file
     for name in ("a", "b"):
-        proc = run_module("nca_steps.train", *train_args(tmp, name, 12))
+        proc = run_module(TRAIN, *train_args(tmp, name, 12))
         assert proc.returncode == 0, proc.stderr
     np.testing.assert_array_equal(np.load(tmp / "a.npy"), np.load(tmp / "b.npy"))
     assert without_seconds(metrics(tmp / "a.csv")) == without_seconds(metrics(tmp / "b.csv"))
@@ -63,14 +66,10 @@ def test_same_seed_same_results(target_file):
     assert np.load(tmp / "a.npy").shape == (8336,)
 
 
-def kill_at_first_checkpoint(tmp, name: str, generations: int) -> None:
+def kill_at_first_checkpoint(tmp, name: str, generations: int, *extra: str) -> None:
     """Start a run saving every 5 generations and SIGKILL it once its first checkpoint exists."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "nca_steps.train",
-        *train_args(tmp, name, generations, "--checkpoint-every", "5"),
-    ]
+    args = train_args(tmp, name, generations, "--checkpoint-every", "5", *extra)
+    cmd = [sys.executable, "-m", TRAIN, *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not (tmp / f"{name}.ckpt.npz").exists() and proc.poll() is None:
@@ -85,18 +84,29 @@ def kill_at_first_checkpoint(tmp, name: str, generations: int) -> None:
 GENERATIONS = 300
 
 
+Run = tuple[np.ndarray, list[dict[str, str]]]
+
+
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory) -> tuple[np.ndarray, list[dict[str, str]]]:
-    """Parameters and metrics of a run of GENERATIONS that nothing stopped."""
-    tmp = tmp_path_factory.mktemp("full")
-    np.save(tmp / "target.npy", make_tiny_target())
-    full = run_module("nca_steps.train", *train_args(tmp, "full", GENERATIONS))
-    assert full.returncode == 0, full.stderr
-    return np.load(tmp / "full.npy"), without_seconds(metrics(tmp / "full.csv"))
+def uninterrupted(tmp_path_factory) -> Callable[[str], Run]:
+    """Parameters and metrics of a run of GENERATIONS that nothing stopped, per algorithm."""
+    runs: dict[str, Run] = {}
+
+    def run(algorithm: str) -> Run:
+        if algorithm not in runs:
+            tmp = tmp_path_factory.mktemp(algorithm)
+            np.save(tmp / "target.npy", make_tiny_target())
+            args = train_args(tmp, "full", GENERATIONS, "--algorithm", algorithm)
+            full = run_module(TRAIN, *args)
+            assert full.returncode == 0, full.stderr
+            runs[algorithm] = np.load(tmp / "full.npy"), without_seconds(metrics(tmp / "full.csv"))
+        return runs[algorithm]
+
+    return run
 
 
-def resume_matches(tmp, name: str, uninterrupted, *extra: str) -> None:
-    resumed = run_module("nca_steps.train", *train_args(tmp, name, GENERATIONS, *extra))
+def resume_matches(tmp, name: str, uninterrupted: Run, *extra: str) -> None:
+    resumed = run_module(TRAIN, *train_args(tmp, name, GENERATIONS, *extra))
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming from" in resumed.stderr
     np.testing.assert_array_equal(np.load(tmp / f"{name}.npy"), uninterrupted[0])
@@ -104,9 +114,13 @@ def resume_matches(tmp, name: str, uninterrupted, *extra: str) -> None:
     assert not (tmp / f"{name}.partial.csv").exists()
 
 
-def test_killed_run_resumes_bit_identical(target_file, uninterrupted):
-    kill_at_first_checkpoint(target_file, "cut", GENERATIONS)
-    resume_matches(target_file, "cut", uninterrupted, "--checkpoint-every", "5")
+@pytest.mark.parametrize("algorithm", list(SOLVERS))
+def test_killed_run_resumes_bit_identical(target_file, uninterrupted, algorithm):
+    kill_at_first_checkpoint(target_file, "cut", GENERATIONS, "--algorithm", algorithm)
+    resume_matches(
+        target_file, "cut", uninterrupted(algorithm), "--checkpoint-every", "5",
+        "--algorithm", algorithm,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -115,9 +129,7 @@ def test_signal_checkpoints_at_once_and_resumes_bit_identical(target_file, unint
     progress ends, is checkpointed although no checkpoint is due, and the job exits 128 + N."""
     tmp = target_file
     args = train_args(tmp, "sig", GENERATIONS, "--checkpoint-every", "1000", "--log-every", "1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "nca_steps.train", *args], stderr=subprocess.PIPE, text=True
-    )
+    proc = subprocess.Popen([sys.executable, "-m", TRAIN, *args], stderr=subprocess.PIPE, text=True)
     for line in proc.stderr:
         if line.startswith("gen 5/"):
             proc.send_signal(sig)
@@ -131,9 +143,9 @@ def test_signal_checkpoints_at_once_and_resumes_bit_identical(target_file, unint
     with np.load(tmp / "sig.ckpt.npz") as saved:
         assert len(saved["metrics"]) == done
     partial = metrics(tmp / "sig.partial.csv")  # the metrics so far, beside the final table
-    assert without_seconds(partial) == uninterrupted[1][:done]
+    assert without_seconds(partial) == uninterrupted("pgpe")[1][:done]
     assert not (tmp / "sig.npy").exists() and not (tmp / "sig.csv").exists()
-    resume_matches(tmp, "sig", uninterrupted)
+    resume_matches(tmp, "sig", uninterrupted("pgpe"))
 
 
 def test_checkpoint_of_other_settings_is_refused(target_file):
@@ -141,7 +153,7 @@ def test_checkpoint_of_other_settings_is_refused(target_file):
     from nca_steps import checkpoint
 
     checkpoint.save(tmp / "x.ckpt.npz", {"lr": 5.0}, {"center": np.zeros(3)})
-    proc = run_module("nca_steps.train", *train_args(tmp, "x", 4))
+    proc = run_module(TRAIN, *train_args(tmp, "x", 4))
     assert proc.returncode == 1
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("error: checkpoint ") and "delete it to start this run over" in last
@@ -149,7 +161,7 @@ def test_checkpoint_of_other_settings_is_refused(target_file):
 
 
 def test_odd_population_is_one_line_error(target_file):
-    proc = run_module("nca_steps.train", *train_args(target_file, "odd", 2), "--pop-size", "7")
+    proc = run_module(TRAIN, *train_args(target_file, "odd", 2), "--pop-size", "7")
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
         "error: argument --pop-size: '7' is invalid; use an even integer >= 2"
@@ -166,7 +178,7 @@ def test_center_gone_non_finite_after_a_checkpoint_keeps_that_checkpoint(target_
     np.savez(tmp / "late.ckpt.npz", **arrays)
     saved = (tmp / "late.ckpt.npz").read_bytes()
 
-    proc = run_module("nca_steps.train", *train_args(tmp, "late", 300, "--checkpoint-every", "5"))
+    proc = run_module(TRAIN, *train_args(tmp, "late", 300, "--checkpoint-every", "5"))
     assert proc.returncode == 1
     last = proc.stderr.strip().splitlines()[-1]
     generation = len(arrays["metrics"]) + 1
@@ -176,7 +188,7 @@ def test_center_gone_non_finite_after_a_checkpoint_keeps_that_checkpoint(target_
 
 
 def test_non_finite_center_stops_with_clear_error(target_file):
-    proc = run_module("nca_steps.train", *train_args(target_file, "nan", 5), "--lr", "1e40")
+    proc = run_module(TRAIN, *train_args(target_file, "nan", 5), "--lr", "1e40")
     assert proc.returncode == 1
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("error: the solver's center became NaN/Inf at generation 1; lower lr")

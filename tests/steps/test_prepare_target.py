@@ -22,7 +22,7 @@ def test_shipped_png_gives_a_48x48_target(tmp_path, png):
         assert img.mode == "RGBA" and img.size == (128, 128)
     target = tmp_path / "target.npy"
     proc = run_module(
-        "nca_steps.prepare_target",
+        "nca_steps.steps.prepare_target",
         "--image",
         png,
         "--size",

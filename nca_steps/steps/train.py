@@ -1,4 +1,4 @@
-"""Step ``train``: evolve one NCA for one (target, hyperparameter combination) with PGPE.
+"""Step ``train``: evolve one NCA for one (target, hyperparameter combination) with an ES.
 
 Writes the solver's center (the trained parameters, ``.npy``) and a per-generation metrics CSV;
 checkpoints every few generations and at the end, so that a killed job resumes where it
@@ -29,12 +29,12 @@ from nca_steps.fitness import make_population_fitness, member_loss
 from nca_steps.metrics import partial_metrics_path, write_metrics
 from nca_steps.model import param_count
 from nca_steps.runtime import use_cpu_threads
-from nca_steps.solver import get_state, make_pgpe, mean_stdev, rank_safe, set_state
+from nca_steps.solver import make_solver
 from nca_steps.stop_request import StopRequest
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = parser("nca_steps.train", __doc__)
+    p = parser("nca_steps.steps.train", __doc__)
     p.add_argument("--target", required=True, help="padded target, .npy from prepare_target")
     p.add_argument("--params-out", required=True, help="trained flat parameters (.npy)")
     p.add_argument("--metrics-out", required=True, help="per-generation metrics (.csv)")
@@ -68,9 +68,10 @@ def train(args: argparse.Namespace, hp: dict, target: np.ndarray, stop: StopRequ
         "target_shape": list(target.shape),
         **hp,
     }
-    solver = make_pgpe(
-        param_count(args.channels), pop_size=args.pop_size, lr=args.lr, seed=args.seed
-    )
+    solver = make_solver(
+        args.algorithm, param_count(args.channels), pop_size=args.pop_size, lr=args.lr,
+        seed=args.seed,
+    )  # fmt: skip
     rollout = dict(
         channels=args.channels, steps=args.steps, loss_every=args.loss_every,
         fire_rate=args.fire_rate,
@@ -81,9 +82,9 @@ def train(args: argparse.Namespace, hp: dict, target: np.ndarray, stop: StopRequ
 
     rows: list[tuple[float, ...]] = []
     elapsed = 0.0
-    saved = checkpoint.load(args.checkpoint, settings, [*get_state(solver), "metrics", "elapsed"])
+    saved = checkpoint.load(args.checkpoint, settings, [*solver.get_state(), "metrics", "elapsed"])
     if saved is not None:
-        set_state(solver, saved)
+        solver.set_state(saved)
         rows = [tuple(r) for r in saved["metrics"]]
         elapsed = float(saved["elapsed"])
         log(f"resuming from {args.checkpoint} at generation {len(rows)}")
@@ -97,17 +98,17 @@ def train(args: argparse.Namespace, hp: dict, target: np.ndarray, stop: StopRequ
     clock = time.perf_counter() - elapsed
     for gen in range(len(rows), args.generations):
         fit = fitness(solver.ask(), jax.random.fold_in(pop_key, gen))
-        solver.tell(rank_safe(fit))
-        if not bool(jnp.all(jnp.isfinite(solver.best_params))):
+        solver.tell(fit)
+        if not bool(jnp.all(jnp.isfinite(solver.center))):
             raise StepError(
                 f"the solver's center became NaN/Inf at generation {gen + 1}; lower lr "
                 f"(the last good checkpoint, if any, stays at {args.checkpoint})"
             )
-        c_loss = float(center_loss(solver.best_params, jax.random.fold_in(center_key, gen)))
+        c_loss = float(center_loss(solver.center, jax.random.fold_in(center_key, gen)))
         losses = -np.asarray(fit)
         finite = losses[np.isfinite(losses)] if np.isfinite(losses).any() else np.array([np.nan])
         rows.append(
-            (gen, float(finite.min()), float(finite.mean()), c_loss, mean_stdev(solver),
+            (gen, float(finite.min()), float(finite.mean()), c_loss, solver.spread(),
              time.perf_counter() - clock)
         )  # fmt: skip
         done = gen + 1
@@ -115,7 +116,7 @@ def train(args: argparse.Namespace, hp: dict, target: np.ndarray, stop: StopRequ
             log_progress(rows, args.generations, args.log_every)
         if done % args.checkpoint_every == 0 or done == args.generations or stop.signal:
             arrays = {
-                **get_state(solver),
+                **solver.get_state(),
                 "metrics": np.asarray(rows, np.float64),
                 "elapsed": np.asarray(rows[-1][-1]),
             }
@@ -129,7 +130,7 @@ def train(args: argparse.Namespace, hp: dict, target: np.ndarray, stop: StopRequ
             sys.exit(128 + stop.signal.value)
 
     write_metrics(args.metrics_out, rows)
-    write_npy(args.params_out, np.asarray(solver.best_params, np.float32))
+    write_npy(args.params_out, np.asarray(solver.center, np.float32))
     partial_metrics.unlink(missing_ok=True)
     Path(args.checkpoint).unlink(missing_ok=True)
 

@@ -17,7 +17,7 @@ from tests.test_download import server, site  # noqa: F401  (the loopback server
 
 def fetch(tmp_path, emoji: str, code: str, *extra: str):
     return run_module(
-        "nca_steps.fetch_emoji",
+        "nca_steps.steps.fetch_emoji",
         "--emoji",
         emoji,
         "--png-out",
@@ -155,7 +155,7 @@ def test_two_jobs_fetching_the_same_emoji(tmp_path):
     cmd = [
         sys.executable,
         "-m",
-        "nca_steps.fetch_emoji",
+        "nca_steps.steps.fetch_emoji",
         "--emoji",
         "🦎",
         "--sources",

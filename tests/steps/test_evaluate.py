@@ -25,7 +25,7 @@ def notebook_vector(seed: int = 0) -> np.ndarray:
 
 def evaluate(tmp_path, name: str, params: str = "params.npy"):
     return run_module(
-        "nca_steps.evaluate",
+        "nca_steps.steps.evaluate",
         "--params",
         tmp_path / params,
         "--target",
@@ -59,9 +59,8 @@ def test_notebook_vector_evaluates_and_renders(tmp_path, tiny_target):
     assert a["empty_grid_loss"] == 2 * float(np.square(tiny_target).mean())
     assert Image.open(tmp_path / "a.png").size == (12 * 4, 10 * 4)
 
-    proc = run_module(
-        "nca_steps.render_gif", "--frames", tmp_path / "a.npz", "--gif-out", tmp_path / "a.gif"
-    )
+    frames, gif = tmp_path / "a.npz", tmp_path / "a.gif"
+    proc = run_module("nca_steps.steps.render_gif", "--frames", frames, "--gif-out", gif)
     assert proc.returncode == 0, proc.stderr
     gif = Image.open(tmp_path / "a.gif")
     assert gif.size == (12 * 4, 10 * 4) and gif.n_frames > 1

@@ -20,7 +20,7 @@ TEXT_HEIGHT = 16  # px of a label line
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = parser("nca_steps.plot_overview", __doc__)
+    p = parser("nca_steps.steps.plot_overview", __doc__)
     p.add_argument("--targets", nargs="+", required=True, help="target names, one per row")
     p.add_argument("--combinations", nargs="+", required=True, help="one per column")
     p.add_argument("--previews", nargs="+", required=True, help="target preview PNGs, by row")

@@ -14,7 +14,7 @@ from nca_steps.files import write_bytes, write_json
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = parser("nca_steps.fetch_emoji", __doc__)
+    p = parser("nca_steps.steps.fetch_emoji", __doc__)
     p.add_argument("--emoji", required=True, help="the emoji itself, e.g. 🦎")
     p.add_argument("--png-out", required=True)
     p.add_argument("--source-out", required=True, help="JSON sidecar naming the source")

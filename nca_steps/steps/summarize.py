@@ -24,7 +24,7 @@ COLUMNS = (
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = parser("nca_steps.summarize", __doc__)
+    p = parser("nca_steps.steps.summarize", __doc__)
     p.add_argument(
         "--run",
         nargs=4,
