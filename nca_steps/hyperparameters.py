@@ -23,6 +23,8 @@ ALGORITHMS = {
     "ars": "Augmented Random Search (evojax's ARS_native): SGD at 0.05 x lr, initial stdev "
     "0.1 x lr decaying to 0.01",
     "crfmnes": "CR-FM-NES: initial stdev 0.1 x lr; it adapts its step size and covariance",
+    "adam": "the gradient baseline, not an ES: backpropagation through pop_size rollouts, Adam "
+    "at 0.02 x lr on per-tensor normalised gradients",
 }
 
 
@@ -76,6 +78,13 @@ HYPERPARAMETERS = (
         Range(float, above=0),
     ),
     Hyperparameter("generations", 2000, "generations (ask, evaluate, tell)", POSITIVE_INT),
+    Hyperparameter(
+        "max_seconds",
+        0,
+        "stop earlier, once training has run this many seconds (0: no limit); to compare "
+        "algorithms at equal CPU time; where it stops then depends on the machine",
+        Range(float, minimum=0),
+    ),
     Hyperparameter("steps", 32, "NCA updates per rollout", POSITIVE_INT),
     Hyperparameter(
         "loss_every", 32, "add the RGBA MSE every this many steps (steps: a multiple)", POSITIVE_INT
@@ -87,6 +96,7 @@ HYPERPARAMETERS = (
     Hyperparameter("channels", 16, "NCA state channels (RGBA + hidden)", Range(int, minimum=4)),
 )
 BY_NAME = {h.name: h for h in HYPERPARAMETERS}
+ROLLOUT = ("channels", "steps", "loss_every", "fire_rate")  # what shapes a rollout and its loss
 NAMES = tuple(BY_NAME)
 DEFAULTS = {h.name: h.default for h in HYPERPARAMETERS}
 
@@ -130,3 +140,8 @@ def from_args(args: argparse.Namespace, names: Iterable[str] = NAMES) -> dict[st
     values = {name: getattr(args, name) for name in names}
     check(values)
     return values
+
+
+def rollout(values: dict[str, Any]) -> dict[str, Any]:
+    """The rollout's hyperparameters, as the model and fitness take them."""
+    return {name: values[name] for name in ROLLOUT}

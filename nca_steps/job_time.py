@@ -20,8 +20,13 @@ def seconds_per_generation(pop_size: int, steps: int, cells: int, threads: int) 
     return pop_size * steps * cells * CELL_UPDATE_SECONDS / threads
 
 
-def train_minutes(generations: int, per_generation: float, attempt: int = 1) -> int:
-    """Minutes to ask for: the estimate with a margin, times the attempt (a retry after a time
-    limit asks for more, though it resumes from its checkpoint)."""
-    seconds = STARTUP_SECONDS + MARGIN * generations * per_generation
-    return math.ceil(seconds / 60) * attempt
+def train_minutes(
+    generations: int, per_generation: float, attempt: int = 1, max_seconds: float = 0
+) -> int:
+    """Minutes to ask for: the estimate with a margin, or the run's own time limit
+    (``max_seconds``) if that is shorter, times the attempt (a retry after a time limit asks for
+    more, though it resumes from its checkpoint)."""
+    work = MARGIN * generations * per_generation
+    if max_seconds:
+        work = min(work, max_seconds + MARGIN * per_generation)  # it stops after a generation
+    return math.ceil((STARTUP_SECONDS + work) / 60) * attempt

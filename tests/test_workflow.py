@@ -267,14 +267,21 @@ def test_targets_as_a_list_of_emojis_are_named_by_them(tmp_path, targets):
         assert f"results/runs/{name}/base/params.npy" in proc.stdout
 
 
-@pytest.mark.parametrize(
-    ("configfile", "train_jobs"),
-    [
-        ("config.yaml", 2),
-        ("workflow/configs/notebook.yaml", 1),
-        ("workflow/configs/batch.yaml", 24),
-    ],
-)
+SHIPPED_CONFIGS = {  # file -> its training jobs
+    "config.yaml": 2,
+    "workflow/configs/tiny.yaml": 2,
+    "workflow/configs/notebook.yaml": 1,
+    "workflow/configs/batch.yaml": 24,
+    "workflow/configs/algorithms.yaml": 4,
+}
+
+
+def test_every_shipped_config_is_checked():
+    shipped = {str(p.relative_to(ROOT)) for p in (ROOT / "workflow" / "configs").glob("*.yaml")}
+    assert shipped == set(SHIPPED_CONFIGS) - {"config.yaml"}
+
+
+@pytest.mark.parametrize(("configfile", "train_jobs"), SHIPPED_CONFIGS.items())
 def test_shipped_configs_are_valid(tmp_path, configfile, train_jobs):
     (tmp_path / "tiny.yaml").write_text((ROOT / configfile).read_text())
     assert planned_jobs(tmp_path)["train"] == train_jobs

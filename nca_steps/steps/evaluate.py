@@ -20,8 +20,6 @@ from nca_steps.images import to_rgb, to_uint8
 from nca_steps.model import rollout
 from nca_steps.runtime import use_cpu_threads
 
-ROLLOUT_KEYS = ("steps", "loss_every", "fire_rate", "channels")  # the training run's
-
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = parser("nca_steps.steps.evaluate", __doc__)
@@ -38,13 +36,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--metrics-out", required=True, help=".json")
     p.add_argument("--frames-out", required=True, help=".npz with the first rollout's RGBA")
     p.add_argument("--grown-out", required=True, help=".png of the first rollout at --steps")
-    hyperparameters.add_arguments(p, ROLLOUT_KEYS)
+    hyperparameters.add_arguments(p, hyperparameters.ROLLOUT)
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    hyperparameters.from_args(args, ROLLOUT_KEYS)
+    hyperparameters.from_args(args, hyperparameters.ROLLOUT)
     params = load_npy(args.params, "parameter vector", ndim=1)
     target = load_npy(args.target, "target", ndim=3, last=4)
     use_cpu_threads(args.threads)

@@ -25,12 +25,11 @@ from nca_steps import checkpoint, hyperparameters
 from nca_steps.cli import POSITIVE_INT, load_npy, parser, run_step
 from nca_steps.errors import StepError
 from nca_steps.files import write_npy
-from nca_steps.fitness import make_population_fitness, member_loss
+from nca_steps.fitness import member_loss
 from nca_steps.metrics import partial_metrics_path, write_metrics
-from nca_steps.model import param_count
 from nca_steps.runtime import use_cpu_threads
-from nca_steps.solver import make_solver
 from nca_steps.stop_request import StopRequest
+from nca_steps.trainers import make_trainer
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -68,23 +67,16 @@ def train(args: argparse.Namespace, hp: dict, target: np.ndarray, stop: StopRequ
         "target_shape": list(target.shape),
         **hp,
     }
-    solver = make_solver(
-        args.algorithm, param_count(args.channels), pop_size=args.pop_size, lr=args.lr,
-        seed=args.seed,
-    )  # fmt: skip
-    rollout = dict(
-        channels=args.channels, steps=args.steps, loss_every=args.loss_every,
-        fire_rate=args.fire_rate,
-    )  # fmt: skip
-    fitness = make_population_fitness(target, pop_size=args.pop_size, **rollout)
+    trainer = make_trainer(target, hp)
+    rollout = hyperparameters.rollout(hp)
     center_loss = jax.jit(partial(member_loss, target=jnp.asarray(target), **rollout))
     pop_key, center_key = jax.random.split(jax.random.PRNGKey(args.seed))
 
     rows: list[tuple[float, ...]] = []
     elapsed = 0.0
-    saved = checkpoint.load(args.checkpoint, settings, [*solver.get_state(), "metrics", "elapsed"])
+    saved = checkpoint.load(args.checkpoint, settings, [*trainer.get_state(), "metrics", "elapsed"])
     if saved is not None:
-        solver.set_state(saved)
+        trainer.set_state(saved)
         rows = [tuple(r) for r in saved["metrics"]]
         elapsed = float(saved["elapsed"])
         log(f"resuming from {args.checkpoint} at generation {len(rows)}")
@@ -96,41 +88,47 @@ def train(args: argparse.Namespace, hp: dict, target: np.ndarray, stop: StopRequ
 
     partial_metrics = partial_metrics_path(args.metrics_out)
     clock = time.perf_counter() - elapsed
-    for gen in range(len(rows), args.generations):
-        fit = fitness(solver.ask(), jax.random.fold_in(pop_key, gen))
-        solver.tell(fit)
-        if not bool(jnp.all(jnp.isfinite(solver.center))):
+    budget = hp["max_seconds"]
+
+    def finished() -> bool:
+        return len(rows) >= args.generations or bool(budget and rows and rows[-1][-1] >= budget)
+
+    while not finished():
+        gen = len(rows)
+        losses = np.asarray(trainer.generation(jax.random.fold_in(pop_key, gen)))
+        if not bool(jnp.all(jnp.isfinite(trainer.center))):
             raise StepError(
                 f"the solver's center became NaN/Inf at generation {gen + 1}; lower lr "
                 f"(the last good checkpoint, if any, stays at {args.checkpoint})"
             )
-        c_loss = float(center_loss(solver.center, jax.random.fold_in(center_key, gen)))
-        losses = -np.asarray(fit)
+        c_loss = float(center_loss(trainer.center, jax.random.fold_in(center_key, gen)))
         finite = losses[np.isfinite(losses)] if np.isfinite(losses).any() else np.array([np.nan])
         rows.append(
-            (gen, float(finite.min()), float(finite.mean()), c_loss, solver.spread(),
+            (gen, float(finite.min()), float(finite.mean()), c_loss, trainer.spread(),
              time.perf_counter() - clock)
         )  # fmt: skip
-        done = gen + 1
-        if done % args.log_every == 0 or done == args.generations:
+        done = len(rows)
+        if done % args.log_every == 0 or finished():
             log_progress(rows, args.generations, args.log_every)
-        if done % args.checkpoint_every == 0 or done == args.generations or stop.signal:
+        if done % args.checkpoint_every == 0 or finished() or stop.signal:
             arrays = {
-                **solver.get_state(),
+                **trainer.get_state(),
                 "metrics": np.asarray(rows, np.float64),
                 "elapsed": np.asarray(rows[-1][-1]),
             }
             checkpoint.save(args.checkpoint, settings, arrays)
             write_metrics(partial_metrics, rows)
-        if stop.signal and done < args.generations:
+        if stop.signal and not finished():
             log(
                 f"stopped by {stop.signal.name} after generation {done}; checkpoint "
                 f"{args.checkpoint} written: run again to resume"
             )
             sys.exit(128 + stop.signal.value)
+    if len(rows) < args.generations:
+        log(f"stopped after generation {len(rows)}: max_seconds {budget:g} reached")
 
     write_metrics(args.metrics_out, rows)
-    write_npy(args.params_out, np.asarray(solver.center, np.float32))
+    write_npy(args.params_out, np.asarray(trainer.center, np.float32))
     partial_metrics.unlink(missing_ok=True)
     Path(args.checkpoint).unlink(missing_ok=True)
 

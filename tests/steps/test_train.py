@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from nca_steps.solver import SOLVERS
+from nca_steps.hyperparameters import ALGORITHMS
 from tests.conftest import make_tiny_target, run_module
 
 TRAIN = "nca_steps.steps.train"
@@ -114,7 +114,7 @@ def resume_matches(tmp, name: str, uninterrupted: Run, *extra: str) -> None:
     assert not (tmp / f"{name}.partial.csv").exists()
 
 
-@pytest.mark.parametrize("algorithm", list(SOLVERS))
+@pytest.mark.parametrize("algorithm", list(ALGORITHMS))
 def test_killed_run_resumes_bit_identical(target_file, uninterrupted, algorithm):
     kill_at_first_checkpoint(target_file, "cut", GENERATIONS, "--algorithm", algorithm)
     resume_matches(
@@ -193,3 +193,14 @@ def test_non_finite_center_stops_with_clear_error(target_file):
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("error: the solver's center became NaN/Inf at generation 1; lower lr")
     assert not (target_file / "nan.npy").exists()
+
+
+def test_max_seconds_ends_a_run_early_with_its_outputs(target_file):
+    tmp = target_file
+    proc = run_module(TRAIN, *train_args(tmp, "timed", 100_000, "--max-seconds", "12"))
+    assert proc.returncode == 0, proc.stderr
+    rows = metrics(tmp / "timed.csv")
+    assert 1 < len(rows) < 100_000
+    assert float(rows[-1]["seconds"]) >= 12 > float(rows[-2]["seconds"])
+    assert f"stopped after generation {len(rows)}: max_seconds 12 reached" in proc.stderr
+    assert (tmp / "timed.npy").exists() and not (tmp / "timed.ckpt.npz").exists()

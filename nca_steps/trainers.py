@@ -1,0 +1,129 @@
+"""What one generation of training does to the parameters: an evolution strategy asks for a
+population, grows every member and is told their fitness; the gradient baseline
+(``algorithm: adam``) backpropagates the same loss through a batch of rollouts and takes an Adam
+step. Both expose the same small interface, so the train step and its checkpoints treat them
+alike.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Protocol
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from nca_steps import hyperparameters
+from nca_steps.fitness import make_population_fitness, member_loss
+from nca_steps.model import Params, flatten, init_params, param_count, unflatten
+from nca_steps.solver import Solver, make_solver, on_device, tree_from_state, tree_state
+
+ADAM_RATE = 0.02  # x lr: 0.0024 at the default lr, near the Distill article's 2e-3
+
+
+class Trainer(Protocol):
+    def generation(self, key: jax.Array) -> jax.Array:
+        """Train one generation; the losses of the rollouts it grew."""
+
+    @property
+    def center(self) -> jax.Array:
+        """The parameters the run is scored by and ends with."""
+
+    def spread(self) -> float:
+        """The search distribution's average stdev (0 for gradient descent)."""
+
+    def get_state(self) -> dict[str, np.ndarray]: ...
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None: ...
+
+
+class EvolutionTrainer:
+    """A solver of nca_steps/solver.py and the population fitness, sharded over the devices."""
+
+    def __init__(self, solver: Solver, fitness) -> None:
+        self.solver = solver
+        self.fitness = fitness
+
+    def generation(self, key: jax.Array) -> jax.Array:
+        fitness = self.fitness(self.solver.ask(), key)
+        self.solver.tell(fitness)
+        return -fitness
+
+    @property
+    def center(self) -> jax.Array:
+        return self.solver.center
+
+    def spread(self) -> float:
+        return self.solver.spread()
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        return self.solver.get_state()
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        self.solver.set_state(state)
+
+
+def normalize_per_tensor(grad: jax.Array, channels: int) -> jax.Array:
+    """Each weight and bias tensor's gradient scaled to unit norm, as the Distill article
+    trains: the step size then does not depend on how large the loss happens to be."""
+    tensors = unflatten(grad, channels)
+    return flatten(Params(*(g / (jnp.linalg.norm(g) + 1e-8) for g in tensors)))
+
+
+class GradientTrainer:
+    """Adam at ADAM_RATE x lr on the mean loss of ``batch`` rollouts, backpropagated through
+    every step; the parameters start from Flax's default init (a zero center would have no
+    gradient through the hidden layer)."""
+
+    def __init__(self, target: np.ndarray, *, batch: int, lr: float, seed: int, **rollout) -> None:
+        self.channels = rollout["channels"]
+        self.params = on_device(init_params(jax.random.PRNGKey(seed), self.channels))
+        optimizer = optax.adam(ADAM_RATE * lr)
+        self.opt_state = jax.device_put(optimizer.init(self.params), jax.devices()[0])
+        loss = partial(member_loss, target=jnp.asarray(target, jnp.float32), **rollout)
+
+        def batch_loss(params: jax.Array, key: jax.Array) -> tuple[jax.Array, jax.Array]:
+            losses = jax.vmap(partial(loss, params))(jax.random.split(key, batch))
+            return losses.mean(), losses
+
+        @jax.jit
+        def update(params, opt_state, key):
+            (_, losses), grad = jax.value_and_grad(batch_loss, has_aux=True)(params, key)
+            step, opt_state = optimizer.update(
+                normalize_per_tensor(grad, self.channels), opt_state, params
+            )
+            return optax.apply_updates(params, step), opt_state, losses
+
+        self.update = update
+
+    def generation(self, key: jax.Array) -> jax.Array:
+        self.params, self.opt_state, losses = self.update(self.params, self.opt_state, key)
+        return losses
+
+    @property
+    def center(self) -> jax.Array:
+        return self.params
+
+    def spread(self) -> float:
+        return 0.0
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        return {"params": np.asarray(self.params), **tree_state(self.opt_state, "adam_")}
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        self.params = on_device(state["params"])
+        self.opt_state = tree_from_state(self.opt_state, state, "adam_")
+
+
+def make_trainer(target: np.ndarray, hp: dict) -> Trainer:
+    """The trainer ``hp["algorithm"]`` names, set up from a run's hyperparameters."""
+    rollout = hyperparameters.rollout(hp)
+    pop_size, lr, seed = hp["pop_size"], hp["lr"], hp["seed"]
+    if hp["algorithm"] == "adam":
+        return GradientTrainer(target, batch=pop_size, lr=lr, seed=seed, **rollout)
+    solver = make_solver(
+        hp["algorithm"], param_count(hp["channels"]), pop_size=pop_size, lr=lr, seed=seed
+    )
+    return EvolutionTrainer(solver, make_population_fitness(target, pop_size=pop_size, **rollout))

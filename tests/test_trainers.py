@@ -1,0 +1,69 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from nca_steps import model
+from nca_steps.fitness import make_population_fitness
+from nca_steps.hyperparameters import DEFAULTS
+from nca_steps.trainers import (
+    EvolutionTrainer,
+    GradientTrainer,
+    make_trainer,
+    normalize_per_tensor,
+)
+
+C = 16
+ROLLOUT = {"channels": C, "steps": 8, "loss_every": 4, "fire_rate": 0.5}
+
+
+def hyperparameters(algorithm: str) -> dict:
+    return {**DEFAULTS, **ROLLOUT, "algorithm": algorithm, "pop_size": 4, "lr": 0.5, "seed": 2}
+
+
+def test_each_algorithm_gets_its_trainer(tiny_target):
+    assert isinstance(make_trainer(tiny_target, hyperparameters("adam")), GradientTrainer)
+    for algorithm in ("pgpe", "ars", "crfmnes"):
+        trainer = make_trainer(tiny_target, hyperparameters(algorithm))
+        assert isinstance(trainer, EvolutionTrainer)
+        assert trainer.solver.es.__class__.__name__.lower().startswith(algorithm[:3])
+
+
+def test_evolution_generation_returns_the_losses_it_told(tiny_target):
+    trainer = make_trainer(tiny_target, hyperparameters("pgpe"))
+    population = trainer.solver.ask()
+    fitness = make_population_fitness(tiny_target, pop_size=4, **ROLLOUT)
+    expected = -fitness(population, jax.random.PRNGKey(5))
+    again = make_trainer(tiny_target, hyperparameters("pgpe"))
+    np.testing.assert_array_equal(again.generation(jax.random.PRNGKey(5)), expected)
+
+
+def test_gradients_are_normalised_per_tensor():
+    grad = jnp.arange(model.param_count(C), dtype=jnp.float32)
+    for tensor in model.unflatten(normalize_per_tensor(grad, C), C):
+        assert float(jnp.linalg.norm(tensor)) == pytest.approx(1.0, rel=1e-5)
+
+
+def test_gradient_trainer_starts_from_the_default_init_and_learns(tiny_target):
+    trainer = make_trainer(tiny_target, hyperparameters("adam"))
+    np.testing.assert_array_equal(trainer.center, model.init_params(jax.random.PRNGKey(2), C))
+    assert trainer.spread() == 0.0
+    key = jax.random.PRNGKey(0)
+    first = float(trainer.generation(key).mean())
+    for i in range(30):
+        losses = trainer.generation(jax.random.fold_in(key, i))
+    assert losses.shape == (4,)
+    assert float(losses.mean()) < 0.5 * first
+
+
+def test_gradient_state_round_trip_continues_identically(tiny_target):
+    a = make_trainer(tiny_target, hyperparameters("adam"))
+    for i in range(3):
+        a.generation(jax.random.PRNGKey(i))
+    b = make_trainer(tiny_target, hyperparameters("adam"))
+    b.set_state({k: np.array(v) for k, v in a.get_state().items()})
+    for i in range(3, 6):
+        np.testing.assert_array_equal(
+            a.generation(jax.random.PRNGKey(i)), b.generation(jax.random.PRNGKey(i))
+        )
+    np.testing.assert_array_equal(a.center, b.center)
