@@ -172,12 +172,14 @@ def test_summary_table(done):
             "evaluation_loss": evaluation["loss"],
             "empty_grid_loss": evaluation["empty_grid_loss"],
             "evaluation_vs_empty": evaluation["loss_vs_empty"],
+            "mse_1x_vs_empty": evaluation["mse_at"]["1x"] / evaluation["empty_grid_mse"],
         }
         for column, value in expected.items():
             assert float(r[column]) == pytest.approx(value, rel=1e-5), column
         target = np.load(done / "results" / "targets" / r["target"] / "target.npy")
         empty = 2 * float(np.square(target).mean())  # loss steps 2 and 4 of an empty grid
         assert float(r["empty_grid_loss"]) == pytest.approx(empty, rel=1e-5)
+        assert r["mse_3x_vs_empty"] == r["mse_10x_vs_empty"] == ""  # horizon 2 x the steps
 
 
 def test_rerun_does_nothing_and_deleted_figure_only_rerenders(done_copy):

@@ -8,6 +8,7 @@ import json
 
 from nca_steps.cli import parser, read_text, run_step
 from nca_steps.errors import StepError
+from nca_steps.evaluation import HORIZON_MULTIPLES, horizon_key, summary_column
 from nca_steps.files import atomic_path
 from nca_steps.metrics import read_metrics
 
@@ -19,6 +20,7 @@ COLUMNS = (
     "evaluation_loss",
     "empty_grid_loss",
     "evaluation_vs_empty",
+    *map(summary_column, HORIZON_MULTIPLES),
     "wall_seconds",
 )
 
@@ -42,6 +44,7 @@ def summary_row(target: str, combination: str, metrics_csv: str, evaluation_json
     try:
         e = json.loads(text)
         loss, empty, ratio = e["loss"], e["empty_grid_loss"], e["loss_vs_empty"]
+        horizons = {k: v / e["empty_grid_mse"] for k, v in e["mse_at"].items()}
     except (ValueError, KeyError, TypeError) as err:
         raise StepError(
             f"evaluation {evaluation_json} is not an evaluate step's JSON ({err!r})"
@@ -54,6 +57,7 @@ def summary_row(target: str, combination: str, metrics_csv: str, evaluation_json
         "evaluation_loss": loss,
         "empty_grid_loss": empty,
         "evaluation_vs_empty": ratio,
+        **{summary_column(k): horizons.get(horizon_key(k), "") for k in HORIZON_MULTIPLES},
         "wall_seconds": m["seconds"][-1],
     }
 

@@ -6,6 +6,7 @@ import json
 
 import jax
 import numpy as np
+import pytest
 from jax.flatten_util import ravel_pytree
 from PIL import Image
 
@@ -57,6 +58,8 @@ def test_notebook_vector_evaluates_and_renders(tmp_path, tiny_target):
     assert a == json.loads((tmp_path / "b.json").read_text())  # deterministic
     assert len(a["mse_per_step"]) == 13 and a["horizon_steps"] == 12 and a["finite"]
     assert a["empty_grid_loss"] == 2 * float(np.square(tiny_target).mean())
+    assert a["empty_grid_mse"] == float(np.square(tiny_target).mean())
+    assert a["mse_at"] == {"1x": pytest.approx(a["mse_per_step"][6], abs=1e-7)}  # 3x: not reached
     assert Image.open(tmp_path / "a.png").size == (12 * 4, 10 * 4)
 
     frames, gif = tmp_path / "a.npz", tmp_path / "a.gif"
