@@ -16,7 +16,7 @@ import numpy as np
 import optax
 
 from nca_steps import hyperparameters
-from nca_steps.fitness import make_population_fitness, member_loss
+from nca_steps.fitness import PopulationFitness, make_population_fitness, member_loss
 from nca_steps.model import Params, flatten, init_params, param_count, unflatten
 from nca_steps.solver import Solver, make_solver, on_device, tree_from_state, tree_state
 
@@ -42,7 +42,7 @@ class Trainer(Protocol):
 class EvolutionTrainer:
     """A solver of nca_steps/solver.py and the population fitness, sharded over the devices."""
 
-    def __init__(self, solver: Solver, fitness) -> None:
+    def __init__(self, solver: Solver, fitness: PopulationFitness) -> None:
         self.solver = solver
         self.fitness = fitness
 
