@@ -2,7 +2,8 @@
 for a population, tell its fitness, read the center (the parameters a run ends with), and get
 or set everything that decides the next ``ask``, so that a checkpoint resumes bit for bit.
 
-``lr`` sets each one's step sizes, as the notebook sets PGPE's (see :data:`DESCRIPTIONS`).
+``lr`` sets each one's step sizes, as the notebook sets PGPE's (nca_steps/hyperparameters.py,
+``ALGORITHMS``, says how).
 """
 
 from __future__ import annotations

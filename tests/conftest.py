@@ -49,3 +49,9 @@ def tracked_copy(dest: Path) -> Path:
             (dest / src.relative_to(ROOT)).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / src.relative_to(ROOT))
     return dest
+
+
+def venv_env() -> dict[str, str]:
+    """This environment with its own executables (snakemake, ruff, python) first on PATH, as an
+    activated virtual environment has them."""
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}

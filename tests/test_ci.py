@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import tracked_copy
+from tests.conftest import tracked_copy, venv_env
 
 
 def ci_lint(repo: Path) -> subprocess.CompletedProcess:
     """Run the lint stage of the copy's `.ci/run`, with this environment's ruff on PATH."""
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     return subprocess.run(
-        ["bash", ".ci/run", "lint"], cwd=repo, capture_output=True, text=True, env=env
+        ["bash", ".ci/run", "lint"], cwd=repo, capture_output=True, text=True, env=venv_env()
     )
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.conftest import ROOT, tracked_copy
+from tests.conftest import ROOT, tracked_copy, venv_env
 
 PROFILE = ROOT / "workflow" / "profiles" / "slurm"
 # This cluster has no accounts and no accounting database (so squeue, not sacct, reports job
@@ -110,8 +110,9 @@ def readme_cluster_commands() -> list[str]:
 
 def in_clone(clone: Path, command: str) -> subprocess.CompletedProcess:
     """``command`` run in ``clone`` with this environment's snakemake and python first on PATH."""
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run(shlex.split(command), cwd=clone, capture_output=True, text=True, env=env)
+    return subprocess.run(
+        shlex.split(command), cwd=clone, capture_output=True, text=True, env=venv_env()
+    )
 
 
 def test_readme_cluster_command_matches_a_local_run(slurm, tmp_path):

@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     mse = np.square(rgba - target).mean(axis=(2, 3, 4))  # (rollouts, total + 1)
     loss_steps = np.arange(args.loss_every, args.steps + 1, args.loss_every)
     training_style = mse[:, loss_steps].sum(axis=1)
-    empty = float(np.square(target).mean() * len(loss_steps))
+    empty_mse = float(np.square(target).mean())
+    empty = empty_mse * len(loss_steps)
     write_json(
         args.metrics_out,
         {
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
             "empty_grid_loss": empty,
             "loss_vs_empty": float(training_style.mean() / empty),
             "mse_at": mse_at_horizons(mse, args.steps),
-            "empty_grid_mse": float(np.square(target).mean()),
+            "empty_grid_mse": empty_mse,
             "finite": bool(np.isfinite(rgba).all()),
             "steps": args.steps,
             "horizon_steps": total,

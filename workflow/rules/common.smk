@@ -149,9 +149,7 @@ def train_runtime(wildcards, attempt):
     per_generation = training.get("seconds_per_generation") or job_time.seconds_per_generation(
         hp["pop_size"], hp["steps"], side * side, training["threads"]
     )
-    return job_time.train_minutes(
-        hp["generations"], per_generation, attempt, hp.get("max_seconds", 0)
-    )
+    return job_time.train_minutes(hp["generations"], per_generation, attempt, hp["max_seconds"])
 
 
 def run_dir(target, combination):

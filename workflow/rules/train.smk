@@ -25,7 +25,8 @@ rule train:
         gpu=config["training"]["gpus"],
     retries: config["training"]["retries"]
     shell:
-        "XLA_PYTHON_CLIENT_PREALLOCATE=false python -m nca_steps.steps.train --target {input.target} --params-out {output.params} "
+        "XLA_PYTHON_CLIENT_PREALLOCATE=false "
+        "python -m nca_steps.steps.train --target {input.target} --params-out {output.params} "
         "--metrics-out {output.metrics} --checkpoint {params.checkpoint} "
         "--checkpoint-every {params.checkpoint_every} --log-every {params.log_every} "
         "--threads {threads} {params.hyperparameters} > {log} 2>&1"
