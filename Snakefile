@@ -24,6 +24,7 @@ localrules:
     prepare_target,
     render_gif,
     plot_curve,
+    plot_evaluation,
     summarize,
     plot_overview,
 

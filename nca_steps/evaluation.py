@@ -1,16 +1,43 @@
-"""What an evaluation measures, defined once for the evaluate step that writes it and the
-summary that reads it: the MSE of a grown pattern at several multiples of the training steps,
-to tell a pattern that persists from one that appears at the horizon and then falls apart."""
+"""What an evaluation measures, defined once for the evaluate step that writes it, the summary
+that reads it and the figure that draws it. Every run is tested the same way, whatever it was
+trained for:
+
+- *long horizon*: the MSE at 1, 3 and 10 x the training steps, to tell a pattern that persists
+  from one that appears at the horizon and then falls apart;
+- *damage*: grown to the training horizon, a disc of about a quarter of the target's opaque box
+  is erased (at the middle of quadrant ``i % 4`` for rollout ``i``, nca_steps/damage.py) and
+  the pattern runs as many steps again; the ratio of the MSE at the end to the MSE just before
+  the damage says how well it repaired itself (1: fully);
+- *rotation*: grown with the perception turned by 90 degrees, it is scored against the target
+  turned the same way (``np.rot90(target, 1)``); the ratio to the unturned MSE is 1 for a
+  model that does not depend on which way is up.
+"""
 
 from __future__ import annotations
 
+import json
+import math
+from typing import Any
+
+import jax
 import numpy as np
 
+from nca_steps.cli import read_text
+from nca_steps.damage import disc_radius, erase_disc, quadrant_centres
+from nca_steps.errors import StepError
+
 HORIZON_MULTIPLES = (1, 3, 10)  # x the training steps
+ROTATION_ANGLE = math.pi / 2
+ROTATION_TURNS = 1  # np.rot90 turns of the target that match ROTATION_ANGLE (tests/test_model.py)
 
 
 def horizon_key(multiple: int) -> str:
     return f"{multiple}x"
+
+
+def mse_per_step(rgba: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The RGBA MSE of every state: (rollouts, frames, H, W, 4) -> (rollouts, frames)."""
+    return np.square(np.asarray(rgba, np.float64) - target).mean(axis=(2, 3, 4))
 
 
 def mse_at_horizons(mse: np.ndarray, steps: int) -> dict[str, float]:
@@ -23,6 +50,74 @@ def mse_at_horizons(mse: np.ndarray, steps: int) -> dict[str, float]:
     }
 
 
+def damage(states: np.ndarray | jax.Array, target: np.ndarray) -> jax.Array:
+    """Erase the evaluation's disc from each grown state (rollouts, H, W, C): rollout ``i`` at
+    the middle of the opaque box's quadrant ``i % 4``."""
+    centres = quadrant_centres(target)
+    radius = disc_radius(target)
+    return jax.numpy.stack(
+        [erase_disc(x, np.array(centres[i % 4]), radius) for i, x in enumerate(states)]
+    )
+
+
+def rotated_target(target: np.ndarray) -> np.ndarray:
+    return np.rot90(target, ROTATION_TURNS).copy()
+
+
+def damage_report(before: np.ndarray, after: np.ndarray, end: np.ndarray) -> dict[str, float]:
+    """Mean MSE over rollouts just before the damage, just after, at the end, and end / before."""
+    means = {"before": float(before.mean()), "after": float(after.mean()), "end": float(end.mean())}
+    return {**means, "ratio": means["end"] / means["before"] if means["before"] else math.inf}
+
+
 def summary_column(multiple: int) -> str:
     """The summary's column of the MSE at ``multiple`` x the steps, relative to the empty grid's."""
     return f"mse_{horizon_key(multiple)}_vs_empty"
+
+
+SUMMARY_COLUMNS = (
+    *map(summary_column, HORIZON_MULTIPLES),
+    "damage_before_vs_empty",
+    "damage_end_vs_empty",
+    "damage_ratio",
+    "rotated_vs_empty",
+    "rotation_ratio",
+)
+
+
+def summary_values(evaluation: dict[str, Any]) -> dict[str, float | str]:
+    """An evaluation JSON's numbers for the summary table, MSEs relative to the empty grid's;
+    a horizon the evaluation did not reach is blank."""
+    empty = evaluation["empty_grid_mse"]
+    horizons = evaluation["mse_at"]
+    damaged, rotated = evaluation["damage"], evaluation["rotation"]
+    return {
+        **{
+            summary_column(k): horizons[horizon_key(k)] / empty
+            if horizon_key(k) in horizons
+            else ""
+            for k in HORIZON_MULTIPLES
+        },
+        "damage_before_vs_empty": damaged["before"] / empty,
+        "damage_end_vs_empty": damaged["end"] / empty,
+        "damage_ratio": damaged["ratio"],
+        "rotated_vs_empty": rotated["mse"] / empty,
+        "rotation_ratio": rotated["ratio"],
+    }
+
+
+KEYS = ("loss", "empty_grid_loss", "loss_vs_empty", "empty_grid_mse", "mse_at", "damage",
+        "rotation", "mse_per_step", "damaged_mse_per_step")  # fmt: skip
+
+
+def load_evaluation(path: str) -> dict[str, Any]:
+    """An evaluate step's JSON, refused in one line if it is not one."""
+    text = read_text(path, "evaluation")
+    try:
+        evaluation = json.loads(text)
+        missing = [k for k in KEYS if k not in evaluation]
+    except (ValueError, TypeError) as err:
+        raise StepError(f"evaluation {path} is not an evaluate step's JSON ({err})") from None
+    if missing:
+        raise StepError(f"evaluation {path} is not an evaluate step's JSON (no {missing[0]!r})")
+    return evaluation

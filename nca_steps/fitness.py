@@ -1,4 +1,6 @@
-"""Population-batched fitness: grow every member from the seed and score it against the target.
+"""Population-batched fitness: grow every member from the seed and score it against the target,
+at the training horizon (``growing``) and, to train a pattern to last or to repair itself,
+later too (``persistent``, ``regenerating``).
 
 One jitted function evaluates the whole population. With several local devices (GPUs, or CPU
 host devices forced by ``XLA_FLAGS``) the population is sharded across them; members are
@@ -12,8 +14,10 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from nca_steps.damage import disc_radius, erase_disc, opaque_box, random_centre
 from nca_steps.errors import StepError
 from nca_steps.hyperparameters import check_steps
 from nca_steps.model import Params, rotate_sobel, seed_grid, step, unflatten
@@ -67,6 +71,15 @@ def grow_window(
     return jnp.pad(window, ((top, height - bottom), (left, width - right), (0, 0)))
 
 
+def grow_full(params: Params, x: jax.Array, keys: jax.Array, fire_rate: float) -> jax.Array:
+    """Grow ``len(keys)`` steps on the whole grid (a grown pattern may have reached its edges)."""
+
+    def one_step(w: jax.Array, k: jax.Array) -> tuple[jax.Array, None]:
+        return step(params, w, k, fire_rate), None
+
+    return jax.lax.scan(one_step, x, keys)[0]
+
+
 def member_loss(
     flat: jax.Array,
     key: jax.Array,
@@ -77,8 +90,18 @@ def member_loss(
     loss_every: int,
     fire_rate: float,
     angle: float = 0.0,
+    experiment: str = "growing",
+    later_losses: int = 2,
 ) -> jax.Array:
-    """Sum of :func:`rgba_mse` after every ``loss_every`` of ``steps`` updates (as the notebook)."""
+    """The loss of one rollout from the seed; ``target`` is a constant (not traced).
+
+    ``growing`` (the notebook's): the sum of :func:`rgba_mse` after every ``loss_every`` of
+    ``steps`` updates. ``persistent`` adds the MSE at 2, ..., ``later_losses + 1`` x ``steps``;
+    ``regenerating`` does too, after erasing a disc at a random centre of the grown pattern
+    (nca_steps/damage.py). Each later MSE is capped at the empty grid's: a pattern that dies
+    and one that explodes are both failures, and ranking the dead one better (uncapped, it
+    is) makes dying the easy way out, the trap that keeps a zero center still.
+    """
     params = rotate_sobel(unflatten(flat, channels), angle)
     height, width = target.shape[:2]
     x = seed_grid(height, width, channels)
@@ -88,6 +111,16 @@ def member_loss(
         x = grow_window(params, x, keys, last, fire_rate)
         if last % loss_every == 0:
             loss = loss + rgba_mse(x, target)
+    if experiment == "growing":
+        return loss
+    if experiment == "regenerating":
+        centre = random_centre(jax.random.fold_in(key, 0), opaque_box(np.asarray(target)))
+        x = erase_disc(x, centre, disc_radius(np.asarray(target)))
+    cap = jnp.mean(jnp.square(target))
+    for k in range(1, later_losses + 1):
+        keys = jax.random.split(jax.random.fold_in(key, k * steps + 1), steps)
+        x = grow_full(params, x, keys, fire_rate)
+        loss = loss + jnp.minimum(rgba_mse(x, target), cap)
     return loss
 
 
@@ -115,6 +148,8 @@ def make_population_fitness(
     loss_every: int,
     fire_rate: float,
     angle: float = 0.0,
+    experiment: str = "growing",
+    later_losses: int = 2,
     devices: Sequence[jax.Device] | None = None,
     batch: int | None = None,
 ) -> PopulationFitness:
@@ -137,6 +172,8 @@ def make_population_fitness(
         loss_every=loss_every,
         fire_rate=fire_rate,
         angle=angle,
+        experiment=experiment,
+        later_losses=later_losses,
     )
 
     def slice_fitness(population: jax.Array, keys: jax.Array) -> jax.Array:

@@ -27,6 +27,15 @@ ALGORITHMS = {
     "at 0.02 x lr on per-tensor normalised gradients",
 }
 
+# What a run is trained for (nca_steps/fitness.py scores it).
+EXPERIMENTS = {
+    "growing": "the notebook's: grow from the seed to the target in steps",
+    "persistent": "grow, then hold the pattern: the MSE at 2, ..., later_losses + 1 x steps is "
+    "added, each capped at the empty grid's",
+    "regenerating": "as persistent, but a random disc of about a quarter of the target is erased "
+    "once grown, so the later losses score the repair",
+}
+
 
 @dataclass(frozen=True)
 class Hyperparameter:
@@ -66,6 +75,20 @@ HYPERPARAMETERS = (
         choices=tuple(ALGORITHMS),
     ),
     Hyperparameter(
+        "experiment",
+        "growing",
+        "what the pattern is trained for: "
+        + "; ".join(f"{k}: {v}" for k, v in EXPERIMENTS.items()),
+        choices=tuple(EXPERIMENTS),
+    ),
+    Hyperparameter(
+        "later_losses",
+        2,
+        "persistent and regenerating: how many later MSEs (at 2, 3, ... x steps) are added; "
+        "each costs another steps updates per rollout",
+        POSITIVE_INT,
+    ),
+    Hyperparameter(
         "pop_size",
         32,
         "population per generation (even: the solvers sample antithetic pairs)",
@@ -96,7 +119,8 @@ HYPERPARAMETERS = (
     Hyperparameter("channels", 16, "NCA state channels (RGBA + hidden)", Range(int, minimum=4)),
 )
 BY_NAME = {h.name: h for h in HYPERPARAMETERS}
-ROLLOUT = ("channels", "steps", "loss_every", "fire_rate")  # what shapes a rollout and its loss
+ROLLOUT = ("channels", "steps", "loss_every", "fire_rate")  # what shapes a rollout
+OBJECTIVE = (*ROLLOUT, "experiment", "later_losses")  # ... and what its training loss scores
 NAMES = tuple(BY_NAME)
 DEFAULTS = {h.name: h.default for h in HYPERPARAMETERS}
 
@@ -142,6 +166,12 @@ def from_args(args: argparse.Namespace, names: Iterable[str] = NAMES) -> dict[st
     return values
 
 
-def rollout(values: dict[str, Any]) -> dict[str, Any]:
-    """The rollout's hyperparameters, as the model and fitness take them."""
-    return {name: values[name] for name in ROLLOUT}
+def rollout_steps(values: dict[str, Any]) -> int:
+    """Updates in one training rollout: ``steps``, and ``steps`` per later loss."""
+    later = 0 if values["experiment"] == "growing" else values["later_losses"]
+    return values["steps"] * (1 + later)
+
+
+def objective(values: dict[str, Any]) -> dict[str, Any]:
+    """The hyperparameters of the training loss, as the fitness takes them."""
+    return {name: values[name] for name in OBJECTIVE}

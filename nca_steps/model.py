@@ -122,6 +122,17 @@ def step(params: Params, x: jax.Array, key: jax.Array, fire_rate: float) -> jax.
     return x * (pre & living_mask(x)).astype(x.dtype)
 
 
+def checked_params(flat_params: jax.Array | np.ndarray, channels: int, angle: float) -> Params:
+    """The model's weights from a flat vector of the right length, with the angle folded in."""
+    flat = jnp.asarray(flat_params, jnp.float32)
+    if flat.shape != (param_count(channels),):
+        raise StepError(
+            f"parameter vector has shape {flat.shape}; {channels} channels need "
+            f"({param_count(channels)},)"
+        )
+    return rotate_sobel(unflatten(flat, channels), angle)
+
+
 def rollout(
     flat_params: jax.Array | np.ndarray,
     key: jax.Array,
@@ -132,24 +143,42 @@ def rollout(
     channels: int = 16,
     fire_rate: float = 0.5,
     angle: float = 0.0,
+    start: jax.Array | None = None,
 ) -> jax.Array:
-    """Grow from the single-cell seed for ``steps`` updates and return every state.
+    """Grow from the single-cell seed (or from ``start``) for ``steps`` updates and return
+    every state.
 
     This is the function to call on a vector saved from the notebook (``np.load`` it):
-    the result has shape ``(steps + 1, height, width, channels)``, the seed first.
+    the result has shape ``(steps + 1, height, width, channels)``, the start first.
     """
-    flat = jnp.asarray(flat_params, jnp.float32)
-    if flat.shape != (param_count(channels),):
-        raise StepError(
-            f"parameter vector has shape {flat.shape}; {channels} channels need "
-            f"({param_count(channels)},)"
-        )
-    params = rotate_sobel(unflatten(flat, channels), angle)
+    _, states = rollout_rgba(
+        flat_params, key, steps, height=height, width=width, channels=channels,
+        fire_rate=fire_rate, angle=angle, start=start, keep=channels,
+    )  # fmt: skip
+    return states
+
+
+def rollout_rgba(
+    flat_params: jax.Array | np.ndarray,
+    key: jax.Array,
+    steps: int,
+    *,
+    height: int,
+    width: int,
+    channels: int = 16,
+    fire_rate: float = 0.5,
+    angle: float = 0.0,
+    start: jax.Array | None = None,
+    keep: int = 4,
+) -> tuple[jax.Array, jax.Array]:
+    """Like :func:`rollout`, but keep only the first ``keep`` channels (RGBA) of every state,
+    to save memory on long rollouts, and return the whole last state too, to go on from."""
+    params = checked_params(flat_params, channels, angle)
 
     def body(x: jax.Array, k: jax.Array) -> tuple[jax.Array, jax.Array]:
         x = step(params, x, k, fire_rate)
-        return x, x
+        return x, x[..., :keep]
 
-    x0 = seed_grid(height, width, channels)
-    _, states = jax.lax.scan(body, x0, jax.random.split(key, steps))
-    return jnp.concatenate([x0[None], states])
+    x0 = seed_grid(height, width, channels) if start is None else jnp.asarray(start, jnp.float32)
+    last, states = jax.lax.scan(body, x0, jax.random.split(key, steps))
+    return last, jnp.concatenate([x0[None, ..., :keep], states])

@@ -77,12 +77,14 @@ class GradientTrainer:
     every step; the parameters start from Flax's default init (a zero center would have no
     gradient through the hidden layer)."""
 
-    def __init__(self, target: np.ndarray, *, batch: int, lr: float, seed: int, **rollout) -> None:
-        self.channels = rollout["channels"]
+    def __init__(
+        self, target: np.ndarray, *, batch: int, lr: float, seed: int, **objective
+    ) -> None:
+        self.channels = objective["channels"]
         self.params = on_device(init_params(jax.random.PRNGKey(seed), self.channels))
         optimizer = optax.adam(ADAM_RATE * lr)
         self.opt_state = jax.device_put(optimizer.init(self.params), jax.devices()[0])
-        loss = partial(member_loss, target=jnp.asarray(target, jnp.float32), **rollout)
+        loss = partial(member_loss, target=jnp.asarray(target, jnp.float32), **objective)
 
         def batch_loss(params: jax.Array, key: jax.Array) -> tuple[jax.Array, jax.Array]:
             losses = jax.vmap(partial(loss, params))(jax.random.split(key, batch))
@@ -119,11 +121,11 @@ class GradientTrainer:
 
 def make_trainer(target: np.ndarray, hp: dict) -> Trainer:
     """The trainer ``hp["algorithm"]`` names, set up from a run's hyperparameters."""
-    rollout = hyperparameters.rollout(hp)
+    objective = hyperparameters.objective(hp)
     pop_size, lr, seed = hp["pop_size"], hp["lr"], hp["seed"]
     if hp["algorithm"] == "adam":
-        return GradientTrainer(target, batch=pop_size, lr=lr, seed=seed, **rollout)
+        return GradientTrainer(target, batch=pop_size, lr=lr, seed=seed, **objective)
     solver = make_solver(
         hp["algorithm"], param_count(hp["channels"]), pop_size=pop_size, lr=lr, seed=seed
     )
-    return EvolutionTrainer(solver, make_population_fitness(target, pop_size=pop_size, **rollout))
+    return EvolutionTrainer(solver, make_population_fitness(target, pop_size=pop_size, **objective))

@@ -13,8 +13,22 @@ from nca_steps.metrics import write_metrics
 from tests.conftest import run_module
 
 TRAIN = ["--params-out", "p.npy", "--metrics-out", "m.csv", "--checkpoint", "c.npz"]
-EVALUATE = ["--metrics-out", "e.json", "--frames-out", "f.npz", "--grown-out", "g.png"]
-OUTPUTS = {"p.npy", "m.csv", "c.npz", "e.json", "f.npz", "g.png", "o.gif", "o.png", "o.csv"}
+EVALUATE = [
+    "--metrics-out", "e.json", "--frames-out", "f.npz", "--damage-frames-out", "d.npz",
+    "--grown-out", "g.png",
+]  # fmt: skip
+OUTPUTS = {
+    "p.npy",
+    "m.csv",
+    "c.npz",
+    "e.json",
+    "f.npz",
+    "d.npz",
+    "g.png",
+    "o.gif",
+    "o.png",
+    "o.csv",
+}
 
 
 @pytest.fixture
@@ -119,12 +133,16 @@ CASES = [
         "render_gif", ["--frames", "frames.npz", "--gif-out", "o.gif", "--zoom", "0"],
         "argument --zoom: '0' is invalid; use an integer >= 1",
     ),
-    # plot_curve, summarize, plot_overview
+    # plot_curve, plot_evaluation, summarize, plot_overview
     ("plot_curve", ["--metrics", "nope.csv", "--png-out", "o.png"], "metrics nope.csv does not"),
     ("plot_curve", ["--metrics", ".", "--png-out", "o.png"], "metrics . cannot be read"),
     (
         "plot_curve", ["--metrics", "other.csv", "--png-out", "o.png"],
         "metrics other.csv is not a train step's table",
+    ),
+    (
+        "plot_evaluation", ["--evaluation", "evaluation.json", "--png-out", "o.png"],
+        "evaluation evaluation.json is not an evaluate step's JSON (no 'empty_grid_loss')",
     ),
     (
         "summarize", ["--run", "a", "b", "metrics.csv", "nope.json", "--csv-out", "o.csv"],

@@ -45,6 +45,64 @@ def test_zero_parameters_score_the_seed_against_the_target(tiny_target):
     np.testing.assert_allclose(got, [expected, expected], rtol=1e-6)
 
 
+def seed_mse(target: np.ndarray) -> float:
+    seed = np.asarray(model.seed_grid(*target.shape[:2], C))[..., :4]
+    return float(np.square(seed - target).mean())
+
+
+def exploding_parameters() -> np.ndarray:
+    """Every living cell adds 1 to every channel each step: the pattern grows without bound."""
+    params = model.unflatten(np.zeros(model.param_count(C), np.float32), C)
+    return np.asarray(model.flatten(params._replace(b2=np.ones(C, np.float32))))
+
+
+def test_persistent_adds_the_later_losses_of_a_still_pattern(tiny_target):
+    """Known answer: zero parameters keep the seed still, so each of the 2 growth losses and
+    of the 3 later ones is the seed's MSE (below the cap)."""
+    f = fitness.make_population_fitness(
+        tiny_target, pop_size=2, channels=C, steps=6, loss_every=3, fire_rate=0.5,
+        experiment="persistent", later_losses=3,
+    )  # fmt: skip
+    got = np.asarray(f(np.zeros((2, model.param_count(C)), np.float32), jax.random.PRNGKey(0)))
+    assert seed_mse(tiny_target) < np.square(tiny_target).mean()
+    np.testing.assert_allclose(got, [-5 * seed_mse(tiny_target)] * 2, rtol=1e-6)
+
+
+def test_later_losses_of_an_exploding_pattern_are_capped_at_the_empty_grid(tiny_target):
+    settings = dict(channels=C, steps=6, loss_every=6, fire_rate=1.0)
+    key = jax.random.PRNGKey(0)
+    params = exploding_parameters()
+    growing = fitness.member_loss(params, key, tiny_target, **settings)
+    persistent = fitness.member_loss(
+        params, key, tiny_target, **settings, experiment="persistent", later_losses=2
+    )
+    cap = float(np.square(tiny_target).mean())
+    assert float(growing) > cap  # exploded already at the training horizon: not capped
+    assert float(persistent) == pytest.approx(float(growing) + 2 * cap, rel=1e-6)
+
+
+def test_regenerating_erases_the_grown_pattern_at_random_places(tiny_target):
+    """Known answer: zero parameters keep the seed still; the random disc erases it in some
+    rollouts (later losses: the empty grid's) and misses it in others (the seed's)."""
+    settings = dict(channels=C, steps=4, loss_every=4, fire_rate=0.5, later_losses=2)
+    loss = jax.jit(
+        jax.vmap(
+            lambda k: fitness.member_loss(
+                np.zeros(model.param_count(C), np.float32),
+                k,
+                tiny_target,
+                experiment="regenerating",
+                **settings,
+            )  # fmt: skip
+        )
+    )
+    got = np.asarray(loss(jax.random.split(jax.random.PRNGKey(0), 64)))
+    seed, empty = seed_mse(tiny_target), float(np.square(tiny_target).mean())
+    missed, erased = 3 * seed, seed + 2 * empty
+    assert np.isclose(got, missed, rtol=1e-6).any() and np.isclose(got, erased, rtol=1e-6).any()
+    assert (np.isclose(got, missed, rtol=1e-6) | np.isclose(got, erased, rtol=1e-6)).all()
+
+
 def test_growth_plan_ends_at_loss_steps_and_window_growth():
     assert fitness.growth_plan(46, 48, 90, 30) == [
         (1, 4),

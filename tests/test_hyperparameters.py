@@ -12,6 +12,10 @@ from tests.conftest import ROOT
 
 SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
 TRAIN_ARGS = ["--target", "t", "--params-out", "p", "--metrics-out", "m", "--checkpoint", "c"]
+EVALUATE_ARGS = [
+    "--params", "p", "--target", "t", "--metrics-out", "m", "--frames-out", "f",
+    "--damage-frames-out", "d", "--grown-out", "g",
+]  # fmt: skip
 
 
 def test_command_line_defaults_are_the_definitions():
@@ -58,15 +62,11 @@ def test_readme_lists_every_hyperparameter_with_its_default():
         (train.parse_args, TRAIN_ARGS, "checkpoint_every", ("training", "checkpoint_every")),
         (train.parse_args, TRAIN_ARGS, "log_every", ("training", "log_every")),
         (train.parse_args, TRAIN_ARGS, "threads", ("training", "threads")),
+        (evaluate.parse_args, EVALUATE_ARGS, "horizon", ("evaluation", "horizon")),
         (evaluate.parse_args,
-         ["--params", "p", "--target", "t", "--metrics-out", "m", "--frames-out", "f",
-          "--grown-out", "g"], "horizon", ("evaluation", "horizon")),
+         EVALUATE_ARGS, "rollouts", ("evaluation", "rollouts")),
         (evaluate.parse_args,
-         ["--params", "p", "--target", "t", "--metrics-out", "m", "--frames-out", "f",
-          "--grown-out", "g"], "rollouts", ("evaluation", "rollouts")),
-        (evaluate.parse_args,
-         ["--params", "p", "--target", "t", "--metrics-out", "m", "--frames-out", "f",
-          "--grown-out", "g"], "seed", ("evaluation", "seed")),
+         EVALUATE_ARGS, "seed", ("evaluation", "seed")),
         (render_gif.parse_args, ["--frames", "f", "--gif-out", "g"], "zoom", ("render", "zoom")),
         (render_gif.parse_args, ["--frames", "f", "--gif-out", "g"], "fps", ("render", "fps")),
         (fetch_emoji.parse_args, ["--emoji", "e", "--png-out", "p", "--source-out", "s"],

@@ -1,3 +1,5 @@
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -5,6 +7,7 @@ import pytest
 
 from nca_steps import model, reference
 from nca_steps.errors import StepError
+from nca_steps.evaluation import ROTATION_ANGLE, ROTATION_TURNS
 
 C = 16
 
@@ -81,3 +84,29 @@ def test_rollout_shape_and_seed_first():
 def test_rollout_refuses_wrong_vector_length():
     with pytest.raises(StepError, match="8336"):
         model.rollout(np.zeros(100), jax.random.PRNGKey(0), 2, height=5, width=5)
+
+
+def test_perception_turned_by_the_evaluation_angle_turns_the_growth():
+    """The rotation test's known answer: on an odd grid at fire rate 1, growing a turned state
+    with the turned perception gives the turned growth, np.rot90(., ROTATION_TURNS)."""
+    flat = random_params()
+    x0 = np.zeros((9, 9, C), np.float32)
+    x0[3:6, 4:7] = np.random.default_rng(0).uniform(size=(3, 3, C))  # not symmetric
+    x0[3, 4, 3] = 1.0
+    grow = partial(model.rollout, flat, jax.random.PRNGKey(1), 5, height=9, width=9,
+                   channels=C, fire_rate=1.0)  # fmt: skip
+    upright = np.rot90(np.asarray(grow(start=x0)), ROTATION_TURNS, axes=(1, 2))
+    turned = np.asarray(grow(start=np.rot90(x0, ROTATION_TURNS), angle=ROTATION_ANGLE))
+    np.testing.assert_allclose(turned, upright, rtol=1e-5, atol=1e-5)
+    assert np.abs(upright[-1] - upright[0]).max() > 0.1  # it grew: not a still state
+    assert np.abs(upright[-1] - np.rot90(upright[-1])).max() > 0.1  # nor a symmetric one
+
+
+def test_rollout_rgba_keeps_rgba_and_goes_on_from_its_last_state():
+    flat, key = random_params(), jax.random.PRNGKey(3)
+    states = model.rollout(flat, key, 6, height=9, width=10)
+    last, rgba = model.rollout_rgba(flat, key, 6, height=9, width=10)
+    np.testing.assert_array_equal(rgba, states[..., :4])
+    np.testing.assert_array_equal(last, states[-1])
+    again = model.rollout(flat, key, 2, height=9, width=10, start=last)
+    np.testing.assert_array_equal(again[0], last)

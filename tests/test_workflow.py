@@ -91,8 +91,9 @@ def done(tmp_path_factory) -> Path:
         "prepare_target": 2,
         "train": 2,
         "evaluate": 2,
-        "render_gif": 2,
+        "render_gif": 4,  # growth and damage
         "plot_curve": 2,
+        "plot_evaluation": 2,
         "summarize": 1,
         "plot_overview": 1,
         "all": 1,
@@ -117,11 +118,14 @@ def test_all_outputs(done):
             "metrics.csv",
             "evaluation.json",
             "growth.gif",
+            "damage.gif",
             "training_curve.png",
+            "evaluation.png",
         ):
             assert (run / name).stat().st_size > 0, name
         assert np.load(run / "params.npy").shape == (8336,)
-        assert np.load(run / "frames.npz")["rgba"].shape == (2 * 4 + 1, 12, 12, 4)
+        assert np.load(run / "growth_frames.npz")["rgba"].shape == (2 * 4 + 1, 12, 12, 4)
+        assert np.load(run / "damage_frames.npz")["rgba"].shape == (2 * 4 + 2, 12, 12, 4)
         assert Image.open(run / "growth.gif").n_frames > 1  # equal frames are merged
         assert json.loads((run / "evaluation.json").read_text())["horizon_steps"] == 8
         log = (done / "logs" / "train" / target / "base.log").read_text()
@@ -173,6 +177,8 @@ def test_summary_table(done):
             "empty_grid_loss": evaluation["empty_grid_loss"],
             "evaluation_vs_empty": evaluation["loss_vs_empty"],
             "mse_1x_vs_empty": evaluation["mse_at"]["1x"] / evaluation["empty_grid_mse"],
+            "damage_ratio": evaluation["damage"]["ratio"],
+            "rotation_ratio": evaluation["rotation"]["ratio"],
         }
         for column, value in expected.items():
             assert float(r[column]) == pytest.approx(value, rel=1e-5), column

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 
-from nca_steps.cli import parser, read_text, run_step
-from nca_steps.errors import StepError
-from nca_steps.evaluation import HORIZON_MULTIPLES, horizon_key, summary_column
+from nca_steps.cli import parser, run_step
+from nca_steps.evaluation import SUMMARY_COLUMNS, load_evaluation, summary_values
 from nca_steps.files import atomic_path
 from nca_steps.metrics import read_metrics
 
@@ -20,7 +18,7 @@ COLUMNS = (
     "evaluation_loss",
     "empty_grid_loss",
     "evaluation_vs_empty",
-    *map(summary_column, HORIZON_MULTIPLES),
+    *SUMMARY_COLUMNS,
     "wall_seconds",
 )
 
@@ -40,24 +38,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def summary_row(target: str, combination: str, metrics_csv: str, evaluation_json: str) -> dict:
     m = read_metrics(metrics_csv)
-    text = read_text(evaluation_json, "evaluation")
-    try:
-        e = json.loads(text)
-        loss, empty, ratio = e["loss"], e["empty_grid_loss"], e["loss_vs_empty"]
-        horizons = {k: v / e["empty_grid_mse"] for k, v in e["mse_at"].items()}
-    except (ValueError, KeyError, TypeError) as err:
-        raise StepError(
-            f"evaluation {evaluation_json} is not an evaluate step's JSON ({err!r})"
-        ) from err
+    e = load_evaluation(evaluation_json)
     return {
         "target": target,
         "combination": combination,
         "generations": len(m["generation"]),
         "final_training_loss": m["center_loss"][-1],
-        "evaluation_loss": loss,
-        "empty_grid_loss": empty,
-        "evaluation_vs_empty": ratio,
-        **{summary_column(k): horizons.get(horizon_key(k), "") for k in HORIZON_MULTIPLES},
+        "evaluation_loss": e["loss"],
+        "empty_grid_loss": e["empty_grid_loss"],
+        "evaluation_vs_empty": e["loss_vs_empty"],
+        **summary_values(e),
         "wall_seconds": m["seconds"][-1],
     }
 

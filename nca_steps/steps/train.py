@@ -68,8 +68,8 @@ def train(args: argparse.Namespace, hp: dict, target: np.ndarray, stop: StopRequ
         **hp,
     }
     trainer = make_trainer(target, hp)
-    rollout = hyperparameters.rollout(hp)
-    center_loss = jax.jit(partial(member_loss, target=jnp.asarray(target), **rollout))
+    objective = hyperparameters.objective(hp)
+    center_loss = jax.jit(partial(member_loss, target=jnp.asarray(target), **objective))
     pop_key, center_key = jax.random.split(jax.random.PRNGKey(args.seed))
 
     rows: list[tuple[float, ...]] = []
@@ -82,8 +82,9 @@ def train(args: argparse.Namespace, hp: dict, target: np.ndarray, stop: StopRequ
         log(f"resuming from {args.checkpoint} at generation {len(rows)}")
     devices = jax.devices()
     log(
-        f"training {args.generations} generations, population {args.pop_size}, "
-        f"{args.steps} steps, on {len(devices)} {devices[0].platform} device(s)"
+        f"training {args.generations} generations ({hp['algorithm']}, {hp['experiment']}), "
+        f"population {args.pop_size}, {hyperparameters.rollout_steps(hp)} steps a rollout, "
+        f"on {len(devices)} {devices[0].platform} device(s)"
     )
 
     partial_metrics = partial_metrics_path(args.metrics_out)

@@ -43,6 +43,8 @@ def evaluate(tmp_path, name: str, params: str = "params.npy"):
         tmp_path / f"{name}.json",
         "--frames-out",
         tmp_path / f"{name}.npz",
+        "--damage-frames-out",
+        tmp_path / f"{name}_damage.npz",
         "--grown-out",
         tmp_path / f"{name}.png",
     )
@@ -78,3 +80,20 @@ def test_wrong_vector_length_is_one_line(tmp_path, tiny_target):
         "error: parameter vector has shape (100,); 16 channels need (8336,)"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["short.npy", "target.npy"]
+
+
+def test_a_still_model_is_untouched_by_damage_away_from_its_seed(tmp_path, tiny_target):
+    """Known answer: with zero parameters nothing changes, and the quadrant discs of the tiny
+    target miss the seed cell, so the damaged run equals the undamaged one (ratio 1)."""
+    np.save(tmp_path / "target.npy", tiny_target)
+    np.save(tmp_path / "params.npy", np.zeros(8336, np.float32))
+    proc = evaluate(tmp_path, "still")
+    assert proc.returncode == 0, proc.stderr
+    e = json.loads((tmp_path / "still.json").read_text())
+    seed_mse = e["mse_per_step"][0]  # rounded to 7 decimals
+    assert e["damage"]["before"] == e["damage"]["after"] == e["damage"]["end"]
+    assert e["damage"]["before"] == pytest.approx(seed_mse, abs=1e-7)
+    assert e["damage"]["ratio"] == 1.0 and e["damaged_mse_per_step"] == [seed_mse] * 7
+    assert len(e["damage"]["centres"]) == 4 and e["damage"]["step"] == 6
+    frames = np.load(tmp_path / "still_damage.npz")["rgba"]
+    assert frames.shape == (2 * 6 + 2, 10, 12, 4) and (frames == frames[0]).all()

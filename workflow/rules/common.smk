@@ -83,6 +83,7 @@ wildcard_constraints:
     target=NAME,
     combination=NAME,
     code="u[0-9a-f_]+",
+    animation="growth|damage",
 
 
 def targets():
@@ -147,7 +148,7 @@ def train_runtime(wildcards, attempt):
     training = config["training"]
     side = config["target_size"] + 2 * config["target_padding"]
     per_generation = training.get("seconds_per_generation") or job_time.seconds_per_generation(
-        hp["pop_size"], hp["steps"], side * side, training["threads"]
+        hp["pop_size"], hyperparameters.rollout_steps(hp), side * side, training["threads"]
     )
     return job_time.train_minutes(hp["generations"], per_generation, attempt, hp["max_seconds"])
 
@@ -161,6 +162,6 @@ def runs():
 
 
 def all_outputs():
-    per_run = ["growth.gif", "training_curve.png", "evaluation.json"]
+    per_run = ["growth.gif", "damage.gif", "training_curve.png", "evaluation.png"]
     files = [f"{run_dir(t, c)}/{name}" for t, c in runs() for name in per_run]
     return files + ["results/summary.csv", "results/overview.png"]

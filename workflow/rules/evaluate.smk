@@ -1,4 +1,4 @@
-# Evaluation: longer rollouts of the trained center from several random keys.
+# Evaluation: long, damaged and turned rollouts of the trained center from several random keys.
 
 
 rule evaluate:
@@ -7,7 +7,8 @@ rule evaluate:
         target="results/targets/{target}/target.npy",
     output:
         metrics="results/runs/{target}/{combination}/evaluation.json",
-        frames="results/runs/{target}/{combination}/frames.npz",
+        frames="results/runs/{target}/{combination}/growth_frames.npz",
+        damage_frames="results/runs/{target}/{combination}/damage_frames.npz",
         grown="results/runs/{target}/{combination}/grown.png",
     params:
         steps=lambda wc: combination(wc.combination)["steps"],
@@ -32,4 +33,4 @@ rule evaluate:
         "--steps {params.steps} --loss-every {params.loss_every} --fire-rate {params.fire_rate} "
         "--channels {params.channels} --horizon {params.horizon} --rollouts {params.rollouts} "
         "--seed {params.seed} --threads {threads} --metrics-out {output.metrics} "
-        "--frames-out {output.frames} --grown-out {output.grown} > {log} 2>&1"
+        "--frames-out {output.frames} --damage-frames-out {output.damage_frames} --grown-out {output.grown} > {log} 2>&1"

@@ -1,20 +1,20 @@
-# Rendering: per-run GIF and training curve, then the summary table and overview figure.
+# Rendering: per-run GIFs (growth, damage) and figures, then the summary table and overview.
 
 
 rule render_gif:
     input:
-        "results/runs/{target}/{combination}/frames.npz",
+        "results/runs/{target}/{combination}/{animation}_frames.npz",
     output:
-        "results/runs/{target}/{combination}/growth.gif",
+        "results/runs/{target}/{combination}/{animation}.gif",
     params:
         zoom=config["render"]["zoom"],
         fps=config["render"]["fps"],
     conda:
         "../envs/nca-steps.yaml"
     log:
-        "logs/render_gif/{target}/{combination}.log",
+        "logs/render_gif/{target}/{combination}/{animation}.log",
     benchmark:
-        "results/benchmarks/render_gif/{target}/{combination}.tsv"
+        "results/benchmarks/render_gif/{target}/{combination}/{animation}.tsv"
     threads: 1
     resources:
         mem_mb=500,
@@ -42,6 +42,26 @@ rule plot_curve:
     shell:
         "python -m nca_steps.steps.plot_curve --metrics {input} --title '{wildcards.target} / "
         "{wildcards.combination}' --png-out {output} > {log} 2>&1"
+
+
+rule plot_evaluation:
+    input:
+        "results/runs/{target}/{combination}/evaluation.json",
+    output:
+        "results/runs/{target}/{combination}/evaluation.png",
+    conda:
+        "../envs/nca-steps.yaml"
+    log:
+        "logs/plot_evaluation/{target}/{combination}.log",
+    benchmark:
+        "results/benchmarks/plot_evaluation/{target}/{combination}.tsv"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    shell:
+        "python -m nca_steps.steps.plot_evaluation --evaluation {input} --title "
+        "'{wildcards.target} / {wildcards.combination}' --png-out {output} > {log} 2>&1"
 
 
 rule summarize:
