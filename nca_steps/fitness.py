@@ -20,7 +20,15 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from nca_steps.damage import disc_radius, erase_disc, opaque_box, random_centre
 from nca_steps.errors import StepError
 from nca_steps.hyperparameters import check_steps
-from nca_steps.model import Params, rotate_sobel, seed_grid, step, unflatten
+from nca_steps.model import (
+    ALIVE_THRESHOLD,
+    ALPHA,
+    Params,
+    rotate_sobel,
+    seed_grid,
+    step,
+    unflatten,
+)
 
 PopulationFitness = Callable[[jax.Array, jax.Array], jax.Array]
 
@@ -71,6 +79,26 @@ def grow_window(
     return jnp.pad(window, ((top, height - bottom), (left, width - right), (0, 0)))
 
 
+DEAD = 100.0  # x the empty grid's MSE: the later loss of a pattern with no living cell left
+
+
+def later_loss(x: jax.Array, target: jax.Array) -> jax.Array:
+    """The RGBA MSE of a state after the growth, softly capped: ``e * log1p(mse / e)``, with
+    ``e`` the empty grid's MSE; about the MSE while it is small, growing only slowly once a
+    pattern explodes. A grid with no living cell scores ``DEAD * e``, worse than any living
+    one, however exploded.
+
+    Why: measured here, with plain later MSEs a dead grid (MSE ``e``) ranks above every
+    exploding pattern, so the search drifts into dying, where every nearby candidate is dead
+    too and equal, and stays there. Capping the MSE at ``e`` did not help: exploding and dead
+    tie, and then no candidate is better than another. Ranked this way the search can only
+    move towards patterns that live and explode less.
+    """
+    empty = jnp.mean(jnp.square(target))
+    alive = jnp.any(x[..., ALPHA] > ALIVE_THRESHOLD)
+    return jnp.where(alive, empty * jnp.log1p(rgba_mse(x, target) / empty), DEAD * empty)
+
+
 def grow_full(params: Params, x: jax.Array, keys: jax.Array, fire_rate: float) -> jax.Array:
     """Grow ``len(keys)`` steps on the whole grid (a grown pattern may have reached its edges)."""
 
@@ -96,11 +124,9 @@ def member_loss(
     """The loss of one rollout from the seed; ``target`` is a constant (not traced).
 
     ``growing`` (the notebook's): the sum of :func:`rgba_mse` after every ``loss_every`` of
-    ``steps`` updates. ``persistent`` adds the MSE at 2, ..., ``later_losses + 1`` x ``steps``;
-    ``regenerating`` does too, after erasing a disc at a random centre of the grown pattern
-    (nca_steps/damage.py). Each later MSE is capped at the empty grid's: a pattern that dies
-    and one that explodes are both failures, and ranking the dead one better (uncapped, it
-    is) makes dying the easy way out, the trap that keeps a zero center still.
+    ``steps`` updates. ``persistent`` adds :func:`later_loss` at 2, ..., ``later_losses + 1``
+    x ``steps``; ``regenerating`` does too, after erasing a disc at a random centre of the
+    grown pattern (nca_steps/damage.py).
     """
     params = rotate_sobel(unflatten(flat, channels), angle)
     height, width = target.shape[:2]
@@ -116,11 +142,10 @@ def member_loss(
     if experiment == "regenerating":
         centre = random_centre(jax.random.fold_in(key, 0), opaque_box(np.asarray(target)))
         x = erase_disc(x, centre, disc_radius(np.asarray(target)))
-    cap = jnp.mean(jnp.square(target))
     for k in range(1, later_losses + 1):
         keys = jax.random.split(jax.random.fold_in(key, k * steps + 1), steps)
         x = grow_full(params, x, keys, fire_rate)
-        loss = loss + jnp.minimum(rgba_mse(x, target), cap)
+        loss = loss + later_loss(x, target)
     return loss
 
 

@@ -31,7 +31,7 @@ ALGORITHMS = {
 EXPERIMENTS = {
     "growing": "the notebook's: grow from the seed to the target in steps",
     "persistent": "grow, then hold the pattern: the MSE at 2, ..., later_losses + 1 x steps is "
-    "added, each capped at the empty grid's",
+    "added, softly capped, a dead grid scoring worst (nca_steps/fitness.py, later_loss)",
     "regenerating": "as persistent, but a random disc of about a quarter of the target is erased "
     "once grown, so the later losses score the repair",
 }
@@ -84,9 +84,16 @@ HYPERPARAMETERS = (
     Hyperparameter(
         "later_losses",
         2,
-        "persistent and regenerating: how many later MSEs (at 2, 3, ... x steps) are added; "
+        "persistent and regenerating: how many later losses (at 2, 3, ... x steps) are added; "
         "each costs another steps updates per rollout",
         POSITIVE_INT,
+    ),
+    Hyperparameter(
+        "warmup",
+        0,
+        "persistent and regenerating: generations trained for growing first, a curriculum "
+        "(a still or dead pattern is a trap once the later losses count)",
+        Range(int, minimum=0),
     ),
     Hyperparameter(
         "pop_size",
@@ -125,12 +132,30 @@ NAMES = tuple(BY_NAME)
 DEFAULTS = {h.name: h.default for h in HYPERPARAMETERS}
 
 
+PER_RUN = ("seed",)  # set per run from the config's ``seeds`` list, not per combination
+
+
 def json_schema() -> dict:
     """The schema of a ``hyperparameters`` or combination mapping; every key is optional."""
     return {
         "type": "object",
         "additionalProperties": False,
-        "properties": {h.name: h.json_schema() for h in HYPERPARAMETERS},
+        "properties": {h.name: h.json_schema() for h in HYPERPARAMETERS if h.name not in PER_RUN},
+    }
+
+
+def seeds_json_schema() -> dict:
+    """The schema of the config's ``seeds``: distinct seeds, one training run each."""
+    seed = BY_NAME["seed"]
+    item = {k: v for k, v in seed.json_schema().items() if k != "default"}
+    return {
+        "description": "seeds to train every (target, combination) with, one run each; "
+        "several give replicates, aggregated in results/summary_by_combination.csv",
+        "type": "array",
+        "minItems": 1,
+        "uniqueItems": True,
+        "items": item,
+        "default": [seed.default],
     }
 
 
@@ -172,6 +197,10 @@ def rollout_steps(values: dict[str, Any]) -> int:
     return values["steps"] * (1 + later)
 
 
-def objective(values: dict[str, Any]) -> dict[str, Any]:
-    """The hyperparameters of the training loss, as the fitness takes them."""
-    return {name: values[name] for name in OBJECTIVE}
+def objective(values: dict[str, Any], generation: int | None = None) -> dict[str, Any]:
+    """The hyperparameters of the training loss, as the fitness takes them; at a
+    ``generation`` of the warm-up, growing's."""
+    chosen = {name: values[name] for name in OBJECTIVE}
+    if generation is not None and generation < values["warmup"]:
+        chosen["experiment"] = "growing"
+    return chosen

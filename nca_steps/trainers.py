@@ -7,6 +7,7 @@ alike.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Protocol
 
@@ -24,8 +25,8 @@ ADAM_RATE = 0.02  # x lr: 0.0024 at the default lr, near the Distill article's 2
 
 
 class Trainer(Protocol):
-    def generation(self, key: jax.Array) -> jax.Array:
-        """Train one generation; the losses of the rollouts it grew."""
+    def generation(self, key: jax.Array, index: int) -> jax.Array:
+        """Train generation ``index``; the losses of the rollouts it grew."""
 
     @property
     def center(self) -> jax.Array:
@@ -40,14 +41,22 @@ class Trainer(Protocol):
 
 
 class EvolutionTrainer:
-    """A solver of nca_steps/solver.py and the population fitness, sharded over the devices."""
+    """A solver of nca_steps/solver.py and the population fitness, sharded over the devices;
+    the ``warmup`` fitness for the first generations, if given."""
 
-    def __init__(self, solver: Solver, fitness: PopulationFitness) -> None:
+    def __init__(
+        self,
+        solver: Solver,
+        fitness: PopulationFitness,
+        warmup: tuple[int, PopulationFitness | None] = (0, None),
+    ) -> None:
         self.solver = solver
         self.fitness = fitness
+        self.warmup = warmup
 
-    def generation(self, key: jax.Array) -> jax.Array:
-        fitness = self.fitness(self.solver.ask(), key)
+    def generation(self, key: jax.Array, index: int) -> jax.Array:
+        until, early = self.warmup
+        fitness = (early if index < until else self.fitness)(self.solver.ask(), key)
         self.solver.tell(fitness)
         return -fitness
 
@@ -75,33 +84,49 @@ def normalize_per_tensor(grad: jax.Array, channels: int) -> jax.Array:
 class GradientTrainer:
     """Adam at ADAM_RATE x lr on the mean loss of ``batch`` rollouts, backpropagated through
     every step; the parameters start from Flax's default init (a zero center would have no
-    gradient through the hidden layer)."""
+    gradient through the hidden layer). The ``warmup`` objective trains the first generations,
+    if given."""
 
     def __init__(
-        self, target: np.ndarray, *, batch: int, lr: float, seed: int, **objective
+        self,
+        target: np.ndarray,
+        objective: dict,
+        *,
+        batch: int,
+        lr: float,
+        seed: int,
+        warmup: tuple[int, dict | None] = (0, None),
     ) -> None:
         self.channels = objective["channels"]
         self.params = on_device(init_params(jax.random.PRNGKey(seed), self.channels))
         optimizer = optax.adam(ADAM_RATE * lr)
         self.opt_state = jax.device_put(optimizer.init(self.params), jax.devices()[0])
-        loss = partial(member_loss, target=jnp.asarray(target, jnp.float32), **objective)
 
-        def batch_loss(params: jax.Array, key: jax.Array) -> tuple[jax.Array, jax.Array]:
-            losses = jax.vmap(partial(loss, params))(jax.random.split(key, batch))
-            return losses.mean(), losses
+        def make_update(chosen: dict) -> Callable:
+            loss = partial(member_loss, target=jnp.asarray(target, jnp.float32), **chosen)
 
-        @jax.jit
-        def update(params, opt_state, key):
-            (_, losses), grad = jax.value_and_grad(batch_loss, has_aux=True)(params, key)
-            step, opt_state = optimizer.update(
-                normalize_per_tensor(grad, self.channels), opt_state, params
-            )
-            return optax.apply_updates(params, step), opt_state, losses
+            def batch_loss(params: jax.Array, key: jax.Array) -> tuple[jax.Array, jax.Array]:
+                losses = jax.vmap(partial(loss, params))(jax.random.split(key, batch))
+                return losses.mean(), losses
 
-        self.update = update
+            @jax.jit
+            def update(params, opt_state, key):
+                (_, losses), grad = jax.value_and_grad(batch_loss, has_aux=True)(params, key)
+                step, opt_state = optimizer.update(
+                    normalize_per_tensor(grad, self.channels), opt_state, params
+                )
+                return optax.apply_updates(params, step), opt_state, losses
 
-    def generation(self, key: jax.Array) -> jax.Array:
-        self.params, self.opt_state, losses = self.update(self.params, self.opt_state, key)
+            return update
+
+        until, early = warmup
+        self.update = make_update(objective)
+        self.warmup = (until, make_update(early) if early else None)
+
+    def generation(self, key: jax.Array, index: int) -> jax.Array:
+        until, early = self.warmup
+        update = early if index < until else self.update
+        self.params, self.opt_state, losses = update(self.params, self.opt_state, key)
         return losses
 
     @property
@@ -120,12 +145,18 @@ class GradientTrainer:
 
 
 def make_trainer(target: np.ndarray, hp: dict) -> Trainer:
-    """The trainer ``hp["algorithm"]`` names, set up from a run's hyperparameters."""
+    """The trainer ``hp["algorithm"]`` names, set up from a run's hyperparameters; with a
+    warm-up, growing's objective trains its first generations."""
     objective = hyperparameters.objective(hp)
+    early = hyperparameters.objective(hp, generation=0)
+    until = hp["warmup"] if early != objective else 0
     pop_size, lr, seed = hp["pop_size"], hp["lr"], hp["seed"]
     if hp["algorithm"] == "adam":
-        return GradientTrainer(target, batch=pop_size, lr=lr, seed=seed, **objective)
+        warmup = (until, early if until else None)
+        return GradientTrainer(target, objective, batch=pop_size, lr=lr, seed=seed, warmup=warmup)
     solver = make_solver(
         hp["algorithm"], param_count(hp["channels"]), pop_size=pop_size, lr=lr, seed=seed
     )
-    return EvolutionTrainer(solver, make_population_fitness(target, pop_size=pop_size, **objective))
+    fitness = partial(make_population_fitness, target, pop_size=pop_size)
+    warmup = (until, fitness(**early) if until else None)
+    return EvolutionTrainer(solver, fitness(**objective), warmup)

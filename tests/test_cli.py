@@ -145,11 +145,13 @@ CASES = [
         "evaluation evaluation.json is not an evaluate step's JSON (no 'empty_grid_loss')",
     ),
     (
-        "summarize", ["--run", "a", "b", "metrics.csv", "nope.json", "--csv-out", "o.csv"],
+        "summarize", ["--run", "a", "b", "1", "metrics.csv", "nope.json", "--csv-out", "o.csv",
+                      "--aggregated-out", "a.csv"],
         "evaluation nope.json does not exist",
     ),
     (
-        "summarize", ["--run", "a", "b", "metrics.csv", "evaluation.json", "--csv-out", "o.csv"],
+        "summarize", ["--run", "a", "b", "1", "metrics.csv", "evaluation.json", "--csv-out",
+                      "o.csv", "--aggregated-out", "a.csv"],
         "evaluation evaluation.json is not an evaluate step's JSON",
     ),
     (

@@ -56,19 +56,27 @@ def exploding_parameters() -> np.ndarray:
     return np.asarray(model.flatten(params._replace(b2=np.ones(C, np.float32))))
 
 
+def soft(mse: float, target: np.ndarray) -> float:
+    """later_loss of a living pattern, by hand."""
+    empty = float(np.square(target).mean())
+    return empty * np.log1p(mse / empty)
+
+
 def test_persistent_adds_the_later_losses_of_a_still_pattern(tiny_target):
-    """Known answer: zero parameters keep the seed still, so each of the 2 growth losses and
-    of the 3 later ones is the seed's MSE (below the cap)."""
+    """Known answer: zero parameters keep the seed still, so the 2 growth losses are the
+    seed's MSE and each of the 3 later ones its soft-capped MSE."""
     f = fitness.make_population_fitness(
         tiny_target, pop_size=2, channels=C, steps=6, loss_every=3, fire_rate=0.5,
         experiment="persistent", later_losses=3,
     )  # fmt: skip
     got = np.asarray(f(np.zeros((2, model.param_count(C)), np.float32), jax.random.PRNGKey(0)))
-    assert seed_mse(tiny_target) < np.square(tiny_target).mean()
-    np.testing.assert_allclose(got, [-5 * seed_mse(tiny_target)] * 2, rtol=1e-6)
+    expected = 2 * seed_mse(tiny_target) + 3 * soft(seed_mse(tiny_target), tiny_target)
+    np.testing.assert_allclose(got, [-expected] * 2, rtol=1e-6)
 
 
-def test_later_losses_of_an_exploding_pattern_are_capped_at_the_empty_grid(tiny_target):
+def test_later_losses_of_an_exploding_pattern_grow_slowly(tiny_target):
+    """Known answer: with every living cell adding 1 a step (at fire rate 1, whatever the
+    key), the states are those of model.rollout; the later losses are e * log1p(mse / e)."""
     settings = dict(channels=C, steps=6, loss_every=6, fire_rate=1.0)
     key = jax.random.PRNGKey(0)
     params = exploding_parameters()
@@ -76,14 +84,36 @@ def test_later_losses_of_an_exploding_pattern_are_capped_at_the_empty_grid(tiny_
     persistent = fitness.member_loss(
         params, key, tiny_target, **settings, experiment="persistent", later_losses=2
     )
-    cap = float(np.square(tiny_target).mean())
-    assert float(growing) > cap  # exploded already at the training horizon: not capped
-    assert float(persistent) == pytest.approx(float(growing) + 2 * cap, rel=1e-6)
+    states = model.rollout(params, key, 18, height=10, width=12, fire_rate=1.0)
+    mse = [float(np.square(states[k, ..., :4] - tiny_target).mean()) for k in (6, 12, 18)]
+    assert float(growing) == pytest.approx(mse[0], rel=1e-6)
+    later = soft(mse[1], tiny_target) + soft(mse[2], tiny_target)
+    assert float(persistent) == pytest.approx(mse[0] + later, rel=1e-5)
+    assert mse[2] > 100 * np.square(tiny_target).mean() > later  # exploded, softly counted
+
+
+def test_a_dead_pattern_scores_worse_than_any_living_one(tiny_target):
+    """Known answer: alpha falling by 1 a step kills the seed in the first step; its growth
+    loss is the empty grid's and each later one DEAD x that."""
+    params = model.unflatten(np.zeros(model.param_count(C), np.float32), C)
+    dying = model.flatten(params._replace(b2=params.b2.at[model.ALPHA].set(-1.0)))
+    settings = dict(channels=C, steps=6, loss_every=6, fire_rate=1.0)
+    loss = fitness.member_loss(
+        dying, jax.random.PRNGKey(0), tiny_target, **settings, experiment="persistent",
+        later_losses=2,
+    )  # fmt: skip
+    empty = float(np.square(tiny_target).mean())
+    assert float(loss) == pytest.approx(empty + 2 * fitness.DEAD * empty, rel=1e-6)
+    exploding = fitness.member_loss(
+        exploding_parameters(), jax.random.PRNGKey(0), tiny_target, **settings,
+        experiment="persistent", later_losses=2,
+    )  # fmt: skip
+    assert float(exploding) < float(loss)
 
 
 def test_regenerating_erases_the_grown_pattern_at_random_places(tiny_target):
     """Known answer: zero parameters keep the seed still; the random disc erases it in some
-    rollouts (later losses: the empty grid's) and misses it in others (the seed's)."""
+    rollouts (then dead: DEAD x the empty grid's MSE) and misses it in others (the seed's)."""
     settings = dict(channels=C, steps=4, loss_every=4, fire_rate=0.5, later_losses=2)
     loss = jax.jit(
         jax.vmap(
@@ -98,7 +128,7 @@ def test_regenerating_erases_the_grown_pattern_at_random_places(tiny_target):
     )
     got = np.asarray(loss(jax.random.split(jax.random.PRNGKey(0), 64)))
     seed, empty = seed_mse(tiny_target), float(np.square(tiny_target).mean())
-    missed, erased = 3 * seed, seed + 2 * empty
+    missed, erased = seed + 2 * soft(seed, tiny_target), seed + 2 * fitness.DEAD * empty
     assert np.isclose(got, missed, rtol=1e-6).any() and np.isclose(got, erased, rtol=1e-6).any()
     assert (np.isclose(got, missed, rtol=1e-6) | np.isclose(got, erased, rtol=1e-6)).all()
 

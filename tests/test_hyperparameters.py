@@ -27,7 +27,7 @@ def test_command_line_defaults_are_the_definitions():
     ("values", "valid"),
     [
         ({}, True),
-        (hyperparameters.DEFAULTS, True),
+        ({k: v for k, v in hyperparameters.DEFAULTS.items() if k != "seed"}, True),
         ({"pop_size": 5}, False),
         ({"lr": 0}, False),
         ({"fire_rate": 1.01}, False),
@@ -44,6 +44,14 @@ def test_schema_and_command_line_accept_the_same_values(values, valid):
     except SystemExit:
         cli_ok = False
     assert schema_ok == cli_ok == valid
+
+
+def test_seeds_are_a_list_of_valid_seeds_not_a_combination_setting():
+    assert "seed" not in hyperparameters.json_schema()["properties"]
+    seeds = jsonschema.Draft202012Validator(hyperparameters.seeds_json_schema())
+    assert seeds.is_valid([1, 2, 3]) and not seeds.is_valid([]) and not seeds.is_valid([1, 1])
+    assert not seeds.is_valid([-1]) and not seeds.is_valid([1.5])
+    assert hyperparameters.seeds_json_schema()["default"] == [hyperparameters.DEFAULTS["seed"]]
 
 
 def test_readme_lists_every_hyperparameter_with_its_default():

@@ -91,7 +91,7 @@ def submitted(log: str) -> list[tuple[str, str]]:
 
 
 def run_results(workdir: Path, target: str, combination: str = "base") -> dict:
-    run = workdir / "results" / "runs" / target / combination
+    run = workdir / "results" / "runs" / target / combination / "seed1"
     with open(run / "metrics.csv", newline="") as f:
         metrics = [{k: v for k, v in r.items() if k != "seconds"} for r in csv.DictReader(f)]
     return {
@@ -136,7 +136,9 @@ def test_readme_cluster_command_matches_a_local_run(slurm, tmp_path):
     for target in targets:
         assert run_results(cluster, target) == run_results(local, target)
         for name in ("growth.gif", "training_curve.png"):
-            assert (cluster / "results" / "runs" / target / "base" / name).stat().st_size > 0
+            assert (
+                cluster / "results" / "runs" / target / "base" / "seed1" / name
+            ).stat().st_size > 0
     assert (cluster / "results" / "overview.png").exists()
 
 
@@ -178,9 +180,9 @@ def test_time_limit_stops_training_and_the_retry_resumes_bit_identical(slurm, tm
     assert attempts[0] == "TIMEOUT" and attempts[-1] == "COMPLETED", attempts
     # (the log holds the last attempt only) it resumed from the checkpoint written on SIGTERM,
     # at a generation where no periodic checkpoint (every 1000) was due
-    train_log = (cluster / "logs" / "train" / "lizard" / "base.log").read_text()
+    train_log = (cluster / "logs" / "train" / "lizard" / "base" / "seed1.log").read_text()
     resumed = re.search(
-        r"resuming from results/checkpoints/lizard/base.npz at generation (\d+)", train_log
+        r"resuming from results/checkpoints/lizard/base/seed1.npz at generation (\d+)", train_log
     )
     assert resumed and int(resumed[1]) % 1000, train_log
     assert reference.wait() == 0, snakemake_out(tmp_path / "local")
@@ -191,7 +193,7 @@ def test_scancel_then_rerun_ends_bit_identical(slurm, tmp_path):
     config = long_training(700, checkpoint_every=50)
     reference = reference_run(workdir_with(tmp_path / "local", config))
     cluster = workdir_with(tmp_path / "slurm", config)
-    partial = cluster / "results" / "runs" / "lizard" / "base" / "metrics.partial.csv"
+    partial = cluster / "results" / "runs" / "lizard" / "base" / "seed1" / "metrics.partial.csv"
     proc = through_slurm(cluster, popen=True)
     deadline = time.monotonic() + 300
     job = None
@@ -209,8 +211,8 @@ def test_scancel_then_rerun_ends_bit_identical(slurm, tmp_path):
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     states = [state for rule, state in submitted(snakemake_out(cluster)) if rule == "train"]
     assert states[0] == "CANCELLED" and states[-1] == "COMPLETED", states
-    train_log = (cluster / "logs" / "train" / "lizard" / "base.log").read_text()
-    assert "resuming from results/checkpoints/lizard/base.npz" in train_log
+    train_log = (cluster / "logs" / "train" / "lizard" / "base" / "seed1.log").read_text()
+    assert "resuming from results/checkpoints/lizard/base/seed1.npz" in train_log
     assert reference.wait() == 0, snakemake_out(tmp_path / "local")
     assert run_results(cluster, "lizard") == run_results(tmp_path / "local", "lizard")
 

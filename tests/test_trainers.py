@@ -35,7 +35,7 @@ def test_evolution_generation_returns_the_losses_it_told(tiny_target):
     fitness = make_population_fitness(tiny_target, pop_size=4, **ROLLOUT)
     expected = -fitness(population, jax.random.PRNGKey(5))
     again = make_trainer(tiny_target, hyperparameters("pgpe"))
-    np.testing.assert_array_equal(again.generation(jax.random.PRNGKey(5)), expected)
+    np.testing.assert_array_equal(again.generation(jax.random.PRNGKey(5), 0), expected)
 
 
 def test_gradients_are_normalised_per_tensor():
@@ -49,9 +49,9 @@ def test_gradient_trainer_starts_from_the_default_init_and_learns(tiny_target):
     np.testing.assert_array_equal(trainer.center, model.init_params(jax.random.PRNGKey(2), C))
     assert trainer.spread() == 0.0
     key = jax.random.PRNGKey(0)
-    first = float(trainer.generation(key).mean())
+    first = float(trainer.generation(key, 0).mean())
     for i in range(30):
-        losses = trainer.generation(jax.random.fold_in(key, i))
+        losses = trainer.generation(jax.random.fold_in(key, i), i + 1)
     assert losses.shape == (4,)
     assert float(losses.mean()) < 0.5 * first
 
@@ -59,11 +59,28 @@ def test_gradient_trainer_starts_from_the_default_init_and_learns(tiny_target):
 def test_gradient_state_round_trip_continues_identically(tiny_target):
     a = make_trainer(tiny_target, hyperparameters("adam"))
     for i in range(3):
-        a.generation(jax.random.PRNGKey(i))
+        a.generation(jax.random.PRNGKey(i), i)
     b = make_trainer(tiny_target, hyperparameters("adam"))
     b.set_state({k: np.array(v) for k, v in a.get_state().items()})
     for i in range(3, 6):
         np.testing.assert_array_equal(
-            a.generation(jax.random.PRNGKey(i)), b.generation(jax.random.PRNGKey(i))
+            a.generation(jax.random.PRNGKey(i), i), b.generation(jax.random.PRNGKey(i), i)
         )
     np.testing.assert_array_equal(a.center, b.center)
+
+
+@pytest.mark.parametrize("algorithm", ["pgpe", "adam"])
+def test_warmup_trains_for_growing_first(tiny_target, algorithm):
+    """During the warm-up a persistent run takes the same steps as a growing one; after it,
+    its own."""
+    growing = make_trainer(tiny_target, hyperparameters(algorithm))
+    persistent = make_trainer(
+        tiny_target, {**hyperparameters(algorithm), "experiment": "persistent", "warmup": 2}
+    )
+    keys = [jax.random.PRNGKey(i) for i in range(3)]
+    for i in range(2):
+        np.testing.assert_array_equal(
+            growing.generation(keys[i], i), persistent.generation(keys[i], i)
+        )
+    np.testing.assert_array_equal(growing.center, persistent.center)
+    assert not np.array_equal(growing.generation(keys[2], 2), persistent.generation(keys[2], 2))

@@ -36,9 +36,9 @@ TINY = {
         "steps": 4,
         "loss_every": 2,
         "fire_rate": 0.5,
-        "seed": 1,
         "channels": 16,
     },
+    "seeds": [1],
     "combinations": {"base": {}},
     "training": {"log_every": 1},
     "evaluation": {"rollouts": 2, "horizon": 2},
@@ -80,20 +80,21 @@ def planned_jobs(workdir: Path) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def done(tmp_path_factory) -> Path:
-    """A finished run of the whole pipeline."""
+    """A finished run of the whole pipeline, two seeds per (target, combination)."""
     workdir = tmp_path_factory.mktemp("run")
     disc = np.zeros((12, 12, 4), np.uint8)
     disc[3:9, 3:9] = (30, 120, 200, 255)
     Image.fromarray(disc).save(workdir / "disc.png")
-    (workdir / "tiny.yaml").write_text(yaml.safe_dump(TINY, allow_unicode=True, sort_keys=False))
+    config = {**TINY, "seeds": [1, 2]}
+    (workdir / "tiny.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     assert planned_jobs(workdir) == {
         "fetch_emoji": 1,
         "prepare_target": 2,
-        "train": 2,
-        "evaluate": 2,
-        "render_gif": 4,  # growth and damage
-        "plot_curve": 2,
-        "plot_evaluation": 2,
+        "train": 4,
+        "evaluate": 4,
+        "render_gif": 8,  # growth and damage
+        "plot_curve": 4,
+        "plot_evaluation": 4,
         "summarize": 1,
         "plot_overview": 1,
         "all": 1,
@@ -112,7 +113,7 @@ def done_copy(done, tmp_path) -> Path:
 
 def test_all_outputs(done):
     for target in ("lizard", "disc"):
-        run = done / "results" / "runs" / target / "base"
+        run = done / "results" / "runs" / target / "base" / "seed1"
         for name in (
             "params.npy",
             "metrics.csv",
@@ -128,9 +129,9 @@ def test_all_outputs(done):
         assert np.load(run / "damage_frames.npz")["rgba"].shape == (2 * 4 + 2, 12, 12, 4)
         assert Image.open(run / "growth.gif").n_frames > 1  # equal frames are merged
         assert json.loads((run / "evaluation.json").read_text())["horizon_steps"] == 8
-        log = (done / "logs" / "train" / target / "base.log").read_text()
+        log = (done / "logs" / "train" / target / "base" / "seed1.log").read_text()
         assert len(re.findall(r"^gen \d+/3 .* s/gen  ETA", log, re.M)) == 3
-        assert (done / "results" / "benchmarks" / "train" / target / "base.tsv").exists()
+        assert (done / "results" / "benchmarks" / "train" / target / "base" / "seed1.tsv").exists()
     source = json.loads((done / "resources" / "emoji" / "u1f98e.json").read_text())
     assert source["source"] == "shipped" and source["emoji"] == "🦎"
 
@@ -141,7 +142,7 @@ def test_overview_has_a_row_per_target_and_a_column_per_combination(done):
     targets, combinations = ["lizard", "disc"], ["base"]
     pictures = [
         [done / "results" / "targets" / t / "preview.png"]
-        + [done / "results" / "runs" / t / c / "grown.png" for c in combinations]
+        + [done / "results" / "runs" / t / c / "seed1" / "grown.png" for c in combinations]
         for t in targets
     ]
     loaded = [[Image.open(p).convert("RGB") for p in row] for row in pictures]
@@ -161,12 +162,14 @@ def test_summary_table(done):
     """Each row repeats its run's own numbers: the last generation and the evaluation."""
     with open(done / "results" / "summary.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert [(r["target"], r["combination"]) for r in rows] == [
-        ("lizard", "base"),
-        ("disc", "base"),
+    assert [(r["target"], r["combination"], r["seed"]) for r in rows] == [
+        ("lizard", "base", "1"),
+        ("lizard", "base", "2"),
+        ("disc", "base", "1"),
+        ("disc", "base", "2"),
     ]
     for r in rows:
-        run = done / "results" / "runs" / r["target"] / r["combination"]
+        run = done / "results" / "runs" / r["target"] / r["combination"] / f"seed{r['seed']}"
         metrics = read_metrics(run / "metrics.csv")
         evaluation = json.loads((run / "evaluation.json").read_text())
         assert int(r["generations"]) == len(metrics["generation"]) == 3
@@ -188,9 +191,29 @@ def test_summary_table(done):
         assert r["mse_3x_vs_empty"] == r["mse_10x_vs_empty"] == ""  # horizon 2 x the steps
 
 
+def test_replicates_differ_and_are_aggregated_over_seeds(done):
+    with open(done / "results" / "summary.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    with open(done / "results" / "summary_by_combination.csv", newline="") as f:
+        aggregated = list(csv.DictReader(f))
+    assert [(a["target"], a["combination"], a["seeds"]) for a in aggregated] == [
+        ("disc", "base", "2"),
+        ("lizard", "base", "2"),
+    ]
+    for a in aggregated:
+        runs = [r for r in rows if r["target"] == a["target"]]
+        losses = [float(r["final_training_loss"]) for r in runs]
+        assert losses[0] != losses[1]  # another seed, another run
+        assert float(a["final_training_loss_mean"]) == pytest.approx(np.mean(losses), rel=1e-5)
+        assert float(a["final_training_loss_std"]) == pytest.approx(
+            np.std(losses, ddof=1), rel=1e-4
+        )
+        assert a["mse_3x_vs_empty_mean"] == a["mse_3x_vs_empty_std"] == ""  # not reached
+
+
 def test_rerun_does_nothing_and_deleted_figure_only_rerenders(done_copy):
     assert planned_jobs(done_copy) == {}
-    (done_copy / "results" / "runs" / "disc" / "base" / "growth.gif").unlink()
+    (done_copy / "results" / "runs" / "disc" / "base" / "seed1" / "growth.gif").unlink()
     assert planned_jobs(done_copy) == {"render_gif": 1, "all": 1}
 
 
@@ -231,6 +254,13 @@ def test_new_combination_runs_only_new_jobs(done_copy):
         ),
         ({"targets": "❤️❤"}, "config error at targets: ❤️ and ❤ are both named 'red_heart'"),
         ({"combinations": {"c": {"lr": "fast"}}}, "config error at combinations.c"),
+        (
+            {"combinations": {"c": {"seed": 3}}},
+            "config error at combinations.c.seed: runs take their seeds from the top-level list "
+            "seeds (e.g. seeds: [3])",
+        ),
+        ({"seeds": [1, 1]}, "config error at seeds: [1, 1] has non-unique elements"),
+        ({"seeds": [-1]}, "config error at seeds.0: -1 is less than the minimum of 0"),
         ({"combinations": {"a/b": {}}}, "config error at combinations: 'a/b' does not match"),
         ({"combinations": {"c": {"algorithm": "cma"}}}, "config error at combinations.c"),
         ({"target_size": 0}, "config error at target_size: 0 is less than the minimum of 3"),
@@ -263,7 +293,7 @@ def test_a_target_list_is_a_whole_config(tmp_path):
     flags = " ".join(f"{h.flag} {h.default}" for h in hyperparameters.HYPERPARAMETERS)
     train = [line for line in proc.stdout.splitlines() if "nca_steps.steps.train" in line]
     assert len(train) == 1 and flags in train[0]
-    assert "results/runs/lizard/base/params.npy" in train[0]
+    assert "results/runs/lizard/base/seed1/params.npy" in train[0]
     assert "--size 20 --padding 4" in proc.stdout
 
 
@@ -272,7 +302,7 @@ def test_targets_as_a_list_of_emojis_are_named_by_them(tmp_path, targets):
     proc = snakemake(tmp_path, "--dry-run", config={**TINY, "targets": targets})
     assert proc.returncode == 0, proc.stderr
     for name in ("lizard", "frog"):
-        assert f"results/runs/{name}/base/params.npy" in proc.stdout
+        assert f"results/runs/{name}/base/seed1/params.npy" in proc.stdout
 
 
 SHIPPED_CONFIGS = {  # file -> its training jobs
@@ -340,7 +370,7 @@ def test_stopped_snakemake_resumes_training(tmp_path, sig):
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
-    checkpoint = tmp_path / "results" / "checkpoints" / "lizard" / "base.npz"
+    checkpoint = tmp_path / "results" / "checkpoints" / "lizard" / "base" / "seed1.npz"
     deadline = time.monotonic() + 300
     while not checkpoint.exists():
         assert proc.poll() is None and time.monotonic() < deadline
@@ -348,18 +378,21 @@ def test_stopped_snakemake_resumes_training(tmp_path, sig):
     time.sleep(0.2)  # some generations past the first checkpoint
     os.killpg(proc.pid, sig)
     proc.wait()
-    run = tmp_path / "results" / "runs" / "lizard" / "base"
+    run = tmp_path / "results" / "runs" / "lizard" / "base" / "seed1"
     assert not (run / "params.npy").exists() and not (run / "metrics.csv").exists()
     assert checkpoint.exists()
     if sig != signal.SIGKILL:  # the job got the signal too: it checkpointed its last generation
-        log = (tmp_path / "logs" / "train" / "lizard" / "base.log").read_text()
+        log = (tmp_path / "logs" / "train" / "lizard" / "base" / "seed1.log").read_text()
         assert re.search(rf"stopped by {sig.name} after generation \d+; checkpoint", log), log
     if sig == signal.SIGKILL:
         unlock = subprocess.run([*cmd, "--unlock"], capture_output=True, text=True)
         assert unlock.returncode == 0, unlock.stderr
     resumed = subprocess.run(cmd, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
-    assert "resuming from" in (tmp_path / "logs" / "train" / "lizard" / "base.log").read_text()
+    assert (
+        "resuming from"
+        in (tmp_path / "logs" / "train" / "lizard" / "base" / "seed1.log").read_text()
+    )
     with open(run / "metrics.csv", newline="") as f:
         assert [int(r["generation"]) for r in csv.DictReader(f)] == list(range(5000))
     assert not checkpoint.exists()

@@ -68,8 +68,13 @@ def train(args: argparse.Namespace, hp: dict, target: np.ndarray, stop: StopRequ
         **hp,
     }
     trainer = make_trainer(target, hp)
-    objective = hyperparameters.objective(hp)
-    center_loss = jax.jit(partial(member_loss, target=jnp.asarray(target), **objective))
+    center_losses = {
+        phase: jax.jit(partial(member_loss, target=jnp.asarray(target), **objective))
+        for phase, objective in (
+            ("warmup", hyperparameters.objective(hp, generation=0)),
+            ("main", hyperparameters.objective(hp)),
+        )
+    }
     pop_key, center_key = jax.random.split(jax.random.PRNGKey(args.seed))
 
     rows: list[tuple[float, ...]] = []
@@ -96,12 +101,13 @@ def train(args: argparse.Namespace, hp: dict, target: np.ndarray, stop: StopRequ
 
     while not finished():
         gen = len(rows)
-        losses = np.asarray(trainer.generation(jax.random.fold_in(pop_key, gen)))
+        losses = np.asarray(trainer.generation(jax.random.fold_in(pop_key, gen), gen))
         if not bool(jnp.all(jnp.isfinite(trainer.center))):
             raise StepError(
                 f"the solver's center became NaN/Inf at generation {gen + 1}; lower lr "
                 f"(the last good checkpoint, if any, stays at {args.checkpoint})"
             )
+        center_loss = center_losses["warmup" if gen < hp["warmup"] else "main"]
         c_loss = float(center_loss(trainer.center, jax.random.fold_in(center_key, gen)))
         finite = losses[np.isfinite(losses)] if np.isfinite(losses).any() else np.array([np.nan])
         rows.append(

@@ -41,6 +41,8 @@ def validate_config(config, schema_file):
     """Fill the schema's defaults, then stop at the first problem with a one-line message."""
     schema = yaml.safe_load(Path(schema_file).read_text())
     schema["$defs"]["hyperparameters"] = hyperparameters.json_schema()
+    schema["$defs"]["seeds"] = hyperparameters.seeds_json_schema()
+    check_per_run(config)
     validator = jsonschema.Draft202012Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(config))
     if error is not None:
@@ -56,6 +58,20 @@ def validate_config(config, schema_file):
             raise ValueError(f"config error at combinations.{name}: {err}") from None
 
 
+def check_per_run(config):
+    """A seed is set per run, by the top-level seeds list; say so where one is misplaced."""
+    places = {"hyperparameters": config.get("hyperparameters")}
+    combos = config.get("combinations")
+    if isinstance(combos, dict):
+        places.update({f"combinations.{name}": hp for name, hp in combos.items()})
+    for where, hp in places.items():
+        if isinstance(hp, dict) and "seed" in hp:
+            raise ValueError(
+                f"config error at {where}.seed: runs take their seeds from the top-level list "
+                f"seeds (e.g. seeds: [{hp['seed']}])"
+            )
+
+
 def target_mapping(targets):
     """Name -> emoji or image; a list of emojis, or a string of several, is named by
     the emojis' short names."""
@@ -68,11 +84,20 @@ def target_mapping(targets):
         raise ValueError(f"config error at targets: {err}") from None
 
 
+def resolve(schema, root):
+    """The schema, with the one of ``$defs`` that it refers to filled in (its own keys, such
+    as a default, win)."""
+    if "$ref" in schema:
+        own = {k: v for k, v in schema.items() if k != "$ref"}
+        return {**root["$defs"][schema["$ref"].split("/")[-1]], **own}
+    return schema
+
+
 def fill_defaults(node, schema, root):
     """Set the defaults the schema declares for missing keys, recursively."""
-    if "$ref" in schema:
-        schema = root["$defs"][schema["$ref"].split("/")[-1]]
+    schema = resolve(schema, root)
     for key, sub in schema.get("properties", {}).items():
+        sub = resolve(sub, root)
         if key not in node and "default" in sub:
             node[key] = sub["default"]
         if isinstance(node.get(key), dict):
@@ -82,6 +107,7 @@ def fill_defaults(node, schema, root):
 wildcard_constraints:
     target=NAME,
     combination=NAME,
+    seed="[0-9]+",
     code="u[0-9a-f_]+",
     animation="growth|damage",
 
@@ -138,8 +164,8 @@ def target_image(wildcards):
 
 
 def hyperparameter_args(wildcards):
-    hp = combination(wildcards.combination)
-    return " ".join(f"{hyperparameters.BY_NAME[key].flag} {value}" for key, value in hp.items())
+    hp = {**combination(wildcards.combination), "seed": wildcards.seed}
+    return " ".join(f"{h.flag} {hp[h.name]}" for h in hyperparameters.HYPERPARAMETERS)
 
 
 def train_runtime(wildcards, attempt):
@@ -153,15 +179,21 @@ def train_runtime(wildcards, attempt):
     return job_time.train_minutes(hp["generations"], per_generation, attempt, hp["max_seconds"])
 
 
-def run_dir(target, combination):
-    return f"results/runs/{target}/{combination}"
+def seeds():
+    return config["seeds"]
+
+
+def run_dir(target, combination, seed):
+    return f"results/runs/{target}/{combination}/seed{seed}"
 
 
 def runs():
-    return list(itertools.product(targets(), combinations()))
+    """Every (target, combination, seed) trained."""
+    return list(itertools.product(targets(), combinations(), seeds()))
 
 
 def all_outputs():
     per_run = ["growth.gif", "damage.gif", "training_curve.png", "evaluation.png"]
-    files = [f"{run_dir(t, c)}/{name}" for t, c in runs() for name in per_run]
-    return files + ["results/summary.csv", "results/overview.png"]
+    files = [f"{run_dir(*run)}/{name}" for run in runs() for name in per_run]
+    summaries = ["results/summary.csv", "results/summary_by_combination.csv"]
+    return files + summaries + ["results/overview.png"]

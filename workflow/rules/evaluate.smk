@@ -3,13 +3,13 @@
 
 rule evaluate:
     input:
-        params="results/runs/{target}/{combination}/params.npy",
+        params="results/runs/{target}/{combination}/seed{seed}/params.npy",
         target="results/targets/{target}/target.npy",
     output:
-        metrics="results/runs/{target}/{combination}/evaluation.json",
-        frames="results/runs/{target}/{combination}/growth_frames.npz",
-        damage_frames="results/runs/{target}/{combination}/damage_frames.npz",
-        grown="results/runs/{target}/{combination}/grown.png",
+        metrics="results/runs/{target}/{combination}/seed{seed}/evaluation.json",
+        frames="results/runs/{target}/{combination}/seed{seed}/growth_frames.npz",
+        damage_frames="results/runs/{target}/{combination}/seed{seed}/damage_frames.npz",
+        grown="results/runs/{target}/{combination}/seed{seed}/grown.png",
     params:
         steps=lambda wc: combination(wc.combination)["steps"],
         loss_every=lambda wc: combination(wc.combination)["loss_every"],
@@ -21,9 +21,9 @@ rule evaluate:
     conda:
         "../envs/nca-steps.yaml"
     log:
-        "logs/evaluate/{target}/{combination}.log",
+        "logs/evaluate/{target}/{combination}/seed{seed}.log",
     benchmark:
-        "results/benchmarks/evaluate/{target}/{combination}.tsv"
+        "results/benchmarks/evaluate/{target}/{combination}/seed{seed}.tsv"
     threads: 1
     resources:
         mem_mb=2000,

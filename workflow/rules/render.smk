@@ -3,18 +3,18 @@
 
 rule render_gif:
     input:
-        "results/runs/{target}/{combination}/{animation}_frames.npz",
+        "results/runs/{target}/{combination}/seed{seed}/{animation}_frames.npz",
     output:
-        "results/runs/{target}/{combination}/{animation}.gif",
+        "results/runs/{target}/{combination}/seed{seed}/{animation}.gif",
     params:
         zoom=config["render"]["zoom"],
         fps=config["render"]["fps"],
     conda:
         "../envs/nca-steps.yaml"
     log:
-        "logs/render_gif/{target}/{combination}/{animation}.log",
+        "logs/render_gif/{target}/{combination}/seed{seed}/{animation}.log",
     benchmark:
-        "results/benchmarks/render_gif/{target}/{combination}/{animation}.tsv"
+        "results/benchmarks/render_gif/{target}/{combination}/seed{seed}/{animation}.tsv"
     threads: 1
     resources:
         mem_mb=500,
@@ -26,54 +26,57 @@ rule render_gif:
 
 rule plot_curve:
     input:
-        "results/runs/{target}/{combination}/metrics.csv",
+        "results/runs/{target}/{combination}/seed{seed}/metrics.csv",
     output:
-        "results/runs/{target}/{combination}/training_curve.png",
+        "results/runs/{target}/{combination}/seed{seed}/training_curve.png",
     conda:
         "../envs/nca-steps.yaml"
     log:
-        "logs/plot_curve/{target}/{combination}.log",
+        "logs/plot_curve/{target}/{combination}/seed{seed}.log",
     benchmark:
-        "results/benchmarks/plot_curve/{target}/{combination}.tsv"
+        "results/benchmarks/plot_curve/{target}/{combination}/seed{seed}.tsv"
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
     shell:
         "python -m nca_steps.steps.plot_curve --metrics {input} --title '{wildcards.target} / "
-        "{wildcards.combination}' --png-out {output} > {log} 2>&1"
+        "{wildcards.combination} / seed {wildcards.seed}' --png-out {output} > {log} 2>&1"
 
 
 rule plot_evaluation:
     input:
-        "results/runs/{target}/{combination}/evaluation.json",
+        "results/runs/{target}/{combination}/seed{seed}/evaluation.json",
     output:
-        "results/runs/{target}/{combination}/evaluation.png",
+        "results/runs/{target}/{combination}/seed{seed}/evaluation.png",
     conda:
         "../envs/nca-steps.yaml"
     log:
-        "logs/plot_evaluation/{target}/{combination}.log",
+        "logs/plot_evaluation/{target}/{combination}/seed{seed}.log",
     benchmark:
-        "results/benchmarks/plot_evaluation/{target}/{combination}.tsv"
+        "results/benchmarks/plot_evaluation/{target}/{combination}/seed{seed}.tsv"
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
     shell:
         "python -m nca_steps.steps.plot_evaluation --evaluation {input} --title "
-        "'{wildcards.target} / {wildcards.combination}' --png-out {output} > {log} 2>&1"
+        "'{wildcards.target} / {wildcards.combination} / seed {wildcards.seed}' "
+        "--png-out {output} > {log} 2>&1"
 
 
 rule summarize:
     input:
-        metrics=[f"{run_dir(t, c)}/metrics.csv" for t, c in runs()],
-        evaluations=[f"{run_dir(t, c)}/evaluation.json" for t, c in runs()],
+        metrics=[f"{run_dir(*run)}/metrics.csv" for run in runs()],
+        evaluations=[f"{run_dir(*run)}/evaluation.json" for run in runs()],
     output:
-        "results/summary.csv",
+        runs="results/summary.csv",
+        by_combination="results/summary_by_combination.csv",
     params:
         runs=" ".join(
-            f"--run {t} {c} {run_dir(t, c)}/metrics.csv {run_dir(t, c)}/evaluation.json"
-            for t, c in runs()
+            f"--run {' '.join(map(str, run))} {run_dir(*run)}/metrics.csv "
+            f"{run_dir(*run)}/evaluation.json"
+            for run in runs()
         ),
     conda:
         "../envs/nca-steps.yaml"
@@ -86,13 +89,15 @@ rule summarize:
         mem_mb=300,
         runtime=5,
     shell:
-        "python -m nca_steps.steps.summarize {params.runs} --csv-out {output} > {log} 2>&1"
+        "python -m nca_steps.steps.summarize {params.runs} --csv-out {output.runs} "
+        "--aggregated-out {output.by_combination} > {log} 2>&1"
 
 
 rule plot_overview:
     input:
         previews=[f"results/targets/{t}/preview.png" for t in targets()],
-        grown=[f"{run_dir(t, c)}/grown.png" for t, c in runs()],
+        # the first seed's runs
+        grown=[f"{run_dir(t, c, seeds()[0])}/grown.png" for t in targets() for c in combinations()],
     output:
         "results/overview.png",
     params:

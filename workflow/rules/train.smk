@@ -5,19 +5,19 @@ rule train:
     input:
         target="results/targets/{target}/target.npy",
     output:
-        params="results/runs/{target}/{combination}/params.npy",
-        metrics="results/runs/{target}/{combination}/metrics.csv",
+        params="results/runs/{target}/{combination}/seed{seed}/params.npy",
+        metrics="results/runs/{target}/{combination}/seed{seed}/metrics.csv",
     params:
         hyperparameters=hyperparameter_args,
-        checkpoint="results/checkpoints/{target}/{combination}.npz",
+        checkpoint="results/checkpoints/{target}/{combination}/seed{seed}.npz",
         checkpoint_every=config["training"]["checkpoint_every"],
         log_every=config["training"]["log_every"],
     conda:
         "../envs/nca-steps.yaml"
     log:
-        "logs/train/{target}/{combination}.log",
+        "logs/train/{target}/{combination}/seed{seed}.log",
     benchmark:
-        "results/benchmarks/train/{target}/{combination}.tsv"
+        "results/benchmarks/train/{target}/{combination}/seed{seed}.tsv"
     threads: config["training"]["threads"]
     resources:
         mem_mb=config["training"]["mem_mb"],
