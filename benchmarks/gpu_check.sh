@@ -85,8 +85,8 @@ if ! snakemake -s "$PWD/Snakefile" --cores all --resources gpu=1 --directory "$w
 fi
 echo "snakemake: $((SECONDS - start)) s"
 
-run=$work/results/runs/lizard/notebook
-python - "$run/metrics.csv" "$work/results/benchmarks/train/lizard/notebook.tsv" <<'EOF'
+run=$work/results/runs/lizard/notebook/seed1
+python - "$run/metrics.csv" "$work/results/benchmarks/train/lizard/notebook/seed1.tsv" <<'EOF'
 import csv
 import sys
 

@@ -94,7 +94,8 @@ def main() -> None:
             check=True, stderr=log,
         )  # fmt: skip
     alone = last_seconds_per_generation(alone_log)
-    busy = last_seconds_per_generation(workdir / "logs" / "train" / target / f"{combo}.log")
+    busy_log = workdir / "logs" / "train" / target / combo / f"seed{hp['seed']}.log"
+    busy = last_seconds_per_generation(busy_log)
     print(
         f"{target}/{combo}: {busy:.3f} s/gen in the workflow, {alone:.3f} s/gen alone "
         f"({threads} thread(s) of {args.cores} cores), ratio {busy / alone:.2f}"

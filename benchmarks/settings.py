@@ -18,7 +18,7 @@ SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text
 
 def run_settings(config_file: str | Path = SHIPPED_CONFIG) -> dict[str, Any]:
     """Target name and size, padding, training threads and hyperparameters of the first
-    (target, combination) of ``config_file``, as the workflow would run it."""
+    (target, combination, seed) of ``config_file``, as the workflow would run it."""
     config = yaml.safe_load(Path(config_file).read_text())
     combinations = config.get("combinations") or SCHEMA["combinations"]["default"]
     combination = next(iter(combinations))
@@ -33,5 +33,6 @@ def run_settings(config_file: str | Path = SHIPPED_CONFIG) -> dict[str, Any]:
             **DEFAULTS,
             **(config.get("hyperparameters") or {}),
             **(combinations[combination] or {}),
+            "seed": (config.get("seeds") or [DEFAULTS["seed"]])[0],
         },
     }

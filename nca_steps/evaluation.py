@@ -8,9 +8,11 @@ trained for:
   is erased (at the middle of quadrant ``i % 4`` for rollout ``i``, nca_steps/damage.py) and
   the pattern runs as many steps again; the ratio of the MSE at the end to the MSE just before
   the damage says how well it repaired itself (1: fully);
-- *rotation*: grown with the perception turned by 90 degrees, it is scored against the target
-  turned the same way (``np.rot90(target, 1)``); the ratio to the unturned MSE is 1 for a
-  model that does not depend on which way is up.
+- *rotation*: the seed turned by 90 degrees (on an even grid it then sits one cell off the
+  middle) grows with the perception turned the same way and is scored against the target
+  turned the same way (``np.rot90(., 1)``). At fire rate 1 that is exactly the upright growth,
+  turned; the ratio to the upright MSE then measures what the random updates, which are not
+  turned, make of it (1: nothing).
 """
 
 from __future__ import annotations
@@ -60,8 +62,9 @@ def damage(states: np.ndarray | jax.Array, target: np.ndarray) -> jax.Array:
     )
 
 
-def rotated_target(target: np.ndarray) -> np.ndarray:
-    return np.rot90(target, ROTATION_TURNS).copy()
+def rotated(grid: np.ndarray | jax.Array) -> np.ndarray:
+    """A target or state (H, W, C) turned as ROTATION_ANGLE turns the model: (W, H, C)."""
+    return np.rot90(np.asarray(grid), ROTATION_TURNS).copy()
 
 
 def damage_report(before: np.ndarray, after: np.ndarray, end: np.ndarray) -> dict[str, float]:

@@ -9,7 +9,7 @@ from nca_steps.evaluation import (
     damage,
     damage_report,
     mse_at_horizons,
-    rotated_target,
+    rotated,
     summary_column,
     summary_values,
 )
@@ -53,9 +53,11 @@ def test_damage_report_of_known_numbers():
     assert report == pytest.approx({"before": 0.2, "after": 0.6, "end": 0.3, "ratio": 1.5})
 
 
-def test_rotated_target_is_turned_as_the_rotated_model_turns():
-    target = box_target()
-    np.testing.assert_array_equal(rotated_target(target), np.rot90(target, ROTATION_TURNS))
+def test_rotated_turns_as_the_rotated_model_turns():
+    target = np.zeros((6, 8, 4), np.float32)
+    target[1, 2] = 1.0
+    np.testing.assert_array_equal(rotated(target), np.rot90(target, ROTATION_TURNS))
+    assert rotated(target).shape == (8, 6, 4)
 
 
 def test_summary_values_relative_to_the_empty_grid():

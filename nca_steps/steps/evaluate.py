@@ -27,11 +27,11 @@ from nca_steps.evaluation import (
     damage_report,
     mse_at_horizons,
     mse_per_step,
-    rotated_target,
+    rotated,
 )
 from nca_steps.files import atomic_path, write_json
 from nca_steps.images import to_rgb, to_uint8
-from nca_steps.model import rollout_rgba
+from nca_steps.model import rollout_rgba, seed_grid
 from nca_steps.runtime import use_cpu_threads
 
 
@@ -65,9 +65,11 @@ def grow_all(
 ) -> dict[str, np.ndarray]:
     """Every rollout the evaluation needs, RGBA only: ``growth`` (seed to the horizon),
     ``damaged`` (from the damaged training-horizon state, as many steps again, with the same
-    keys as the undamaged run) and ``rotated`` (seed to the training steps, turned)."""
+    keys as the undamaged run) and ``rotated`` (turned seed to the training steps, with the
+    perception turned, on the turned grid)."""
     height, width = target.shape[:2]
     grow = partial(rollout_rgba, params, channels=args.channels, fire_rate=args.fire_rate)
+    turned_seed = rotated(seed_grid(height, width, args.channels))
 
     @jax.jit
     @jax.vmap
@@ -77,8 +79,9 @@ def grow_all(
             jax.random.fold_in(key, 1), (args.horizon - 1) * args.steps,
             height=height, width=width, start=grown,
         )  # fmt: skip
-        # on the turned target's grid: a target that is not square turns into one of W x H
-        _, turned = grow(key, args.steps, angle=ROTATION_ANGLE, height=width, width=height)
+        _, turned = grow(
+            key, args.steps, angle=ROTATION_ANGLE, height=width, width=height, start=turned_seed
+        )
         return grown, jnp.concatenate([first, rest[1:]]), turned
 
     @jax.jit
@@ -88,10 +91,10 @@ def grow_all(
         return grow(key, args.steps, height=height, width=width, start=damaged)[1]
 
     keys = jax.random.split(jax.random.PRNGKey(args.seed), args.rollouts)
-    grown, growth, rotated = rollouts(keys)
+    grown, growth, turned = rollouts(keys)
     damaged = repair(keys, damage(grown, target))
     return {k: np.asarray(v) for k, v in
-            {"growth": growth, "damaged": damaged, "rotated": rotated}.items()}  # fmt: skip
+            {"growth": growth, "damaged": damaged, "rotated": turned}.items()}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -103,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     rgba = grow_all(params, target, args)
     mse = mse_per_step(rgba["growth"], target)  # (rollouts, horizon steps + 1)
     damaged_mse = mse_per_step(rgba["damaged"], target)  # (rollouts, steps + 1)
-    rotated_mse = mse_per_step(rgba["rotated"], rotated_target(target))[:, -1]
+    rotated_mse = mse_per_step(rgba["rotated"], rotated(target))[:, -1]
     loss_steps = np.arange(args.loss_every, args.steps + 1, args.loss_every)
     training_style = mse[:, loss_steps].sum(axis=1)
     empty_mse = float(np.square(target).mean())

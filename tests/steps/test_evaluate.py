@@ -24,7 +24,7 @@ def notebook_vector(seed: int = 0) -> np.ndarray:
     return np.asarray(flat + noise, np.float32)
 
 
-def evaluate(tmp_path, name: str, params: str = "params.npy"):
+def evaluate(tmp_path, name: str, *extra: str, params: str = "params.npy"):
     return run_module(
         "nca_steps.steps.evaluate",
         "--params",
@@ -47,6 +47,7 @@ def evaluate(tmp_path, name: str, params: str = "params.npy"):
         tmp_path / f"{name}_damage.npz",
         "--grown-out",
         tmp_path / f"{name}.png",
+        *extra,
     )
 
 
@@ -97,3 +98,17 @@ def test_a_still_model_is_untouched_by_damage_away_from_its_seed(tmp_path, tiny_
     assert len(e["damage"]["centres"]) == 4 and e["damage"]["step"] == 6
     frames = np.load(tmp_path / "still_damage.npz")["rgba"]
     assert frames.shape == (2 * 6 + 2, 10, 12, 4) and (frames == frames[0]).all()
+
+
+def test_at_fire_rate_one_the_turned_growth_is_the_upright_one_turned(tmp_path, tiny_target):
+    """Known answer on the 10 x 12 tiny target (even sides: the turned seed sits one cell off
+    the middle): without random updates the rotation test's ratio is 1."""
+    np.save(tmp_path / "target.npy", tiny_target)
+    np.save(tmp_path / "params.npy", notebook_vector())
+    proc = evaluate(tmp_path, "r", "--fire-rate", "1")
+    assert proc.returncode == 0, proc.stderr
+    rotation = json.loads((tmp_path / "r.json").read_text())["rotation"]
+    assert rotation["mse"] == pytest.approx(rotation["unrotated_mse"], rel=1e-5)
+    assert rotation["ratio"] == pytest.approx(1.0, rel=1e-5)
+    e = json.loads((tmp_path / "r.json").read_text())
+    assert e["mse_per_step"][6] != e["mse_per_step"][0]  # it grew: not a still pattern

@@ -88,19 +88,21 @@ Run = tuple[np.ndarray, list[dict[str, str]]]
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory) -> Callable[[str], Run]:
-    """Parameters and metrics of a run of GENERATIONS that nothing stopped, per algorithm."""
-    runs: dict[str, Run] = {}
+def uninterrupted(tmp_path_factory) -> Callable[..., Run]:
+    """Parameters and metrics of a run of GENERATIONS that nothing stopped, per algorithm (and
+    other flags)."""
+    runs: dict[tuple[str, ...], Run] = {}
 
-    def run(algorithm: str) -> Run:
-        if algorithm not in runs:
+    def run(algorithm: str, *extra: str) -> Run:
+        key = (algorithm, *extra)
+        if key not in runs:
             tmp = tmp_path_factory.mktemp(algorithm)
             np.save(tmp / "target.npy", make_tiny_target())
-            args = train_args(tmp, "full", GENERATIONS, "--algorithm", algorithm)
+            args = train_args(tmp, "full", GENERATIONS, "--algorithm", algorithm, *extra)
             full = run_module(TRAIN, *args)
             assert full.returncode == 0, full.stderr
-            runs[algorithm] = np.load(tmp / "full.npy"), without_seconds(metrics(tmp / "full.csv"))
-        return runs[algorithm]
+            runs[key] = np.load(tmp / "full.npy"), without_seconds(metrics(tmp / "full.csv"))
+        return runs[key]
 
     return run
 
@@ -121,6 +123,21 @@ def test_killed_run_resumes_bit_identical(target_file, uninterrupted, algorithm)
         target_file, "cut", uninterrupted(algorithm), "--checkpoint-every", "5",
         "--algorithm", algorithm,
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("experiment", ["persistent", "regenerating"])
+def test_killed_run_of_a_mode_resumes_bit_identical_across_its_warmup(
+    target_file, uninterrupted, experiment
+):
+    """Killed in the warm-up, it resumes and passes into its own mode as if never stopped."""
+    mode = ("--experiment", experiment, "--warmup", "50")
+    kill_at_first_checkpoint(target_file, "cut", GENERATIONS, "--algorithm", "pgpe", *mode)
+    expected = uninterrupted("pgpe", *mode)
+    resume_matches(
+        target_file, "cut", expected, "--checkpoint-every", "5", "--algorithm", "pgpe", *mode
+    )
+    losses = [float(r["center_loss"]) for r in expected[1]]
+    assert losses[50] > losses[49]  # the later losses count from generation 50
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
