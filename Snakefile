@@ -9,6 +9,10 @@ min_version("8.0")
 configfile: "config.yaml"
 
 
+# `snakemake --report results/report.html` after a run: this description, then every figure.
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/targets.smk"
 include: "workflow/rules/train.smk"

@@ -120,6 +120,8 @@ def test_all_outputs(done):
             "evaluation.json",
             "growth.gif",
             "damage.gif",
+            "growth.html",
+            "damage.html",
             "training_curve.png",
             "evaluation.png",
         ):
@@ -209,6 +211,22 @@ def test_replicates_differ_and_are_aggregated_over_seeds(done):
             np.std(losses, ddof=1), rel=1e-4
         )
         assert a["mse_3x_vs_empty_mean"] == a["mse_3x_vs_empty_std"] == ""  # not reached
+
+
+def test_report_holds_every_run_and_the_summary(done_copy):
+    """`snakemake --report` after the run: each run's five figures and pages, the overview and
+    the summary, with captions that name the run and its settings."""
+    proc = snakemake(done_copy, "--report", "results/report.html")
+    assert proc.returncode == 0, proc.stderr
+    added = re.findall(r"^Adding (\S+) \(", proc.stdout + proc.stderr, re.M)
+    per_run = ["training_curve.png", "evaluation.png", "grown.png", "growth.html", "damage.html"]
+    assert sorted(added) == sorted(per_run * 4 + ["overview.png", "summary.csv"])
+    html = (done_copy / "results" / "report.html").read_text()
+    assert "lizard / base / seed 2 (algorithm pgpe, experiment growing, later_losses 2," in html
+    assert "Damage and repair of disc / base / seed 1" in html
+    assert "mse_10x_vs_empty_mean" in html  # the aggregated table in the description
+    page = (done_copy / "results" / "runs" / "disc" / "base" / "seed1" / "growth.html").read_text()
+    assert 'src="data:image/gif;base64,' in page
 
 
 def test_rerun_does_nothing_and_deleted_figure_only_rerenders(done_copy):

@@ -1,8 +1,12 @@
-"""Step ``render_gif``: a rollout's frames as a zoomed GIF, composited on white."""
+"""Step ``render_gif``: a rollout's frames as a zoomed GIF, composited on white; optionally the
+same GIF in a self-contained HTML page, which Snakemake's report shows (it offers a GIF only
+as a download)."""
 
 from __future__ import annotations
 
 import argparse
+import base64
+import html
 
 import imageio.v3 as iio
 import numpy as np
@@ -17,6 +21,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = parser("nca_steps.steps.render_gif", __doc__)
     p.add_argument("--frames", required=True, help=".npz from the evaluate step")
     p.add_argument("--gif-out", required=True)
+    p.add_argument("--html-out", help="also write a page showing the GIF (for the report)")
+    p.add_argument("--title", default="", help="the page's title")
     p.add_argument("--zoom", type=POSITIVE_INT.parse, default=4)
     p.add_argument("--fps", type=POSITIVE_NUMBER.parse, default=20.0)
     return p.parse_args(argv)
@@ -30,7 +36,26 @@ def main(argv: list[str] | None = None) -> None:
     frames = to_uint8(to_rgb(rgba), args.zoom)
     with atomic_path(args.gif_out) as tmp:
         iio.imwrite(tmp, frames, extension=".gif", duration=1000.0 / args.fps, loop=0)
+    if args.html_out:
+        with open(args.gif_out, "rb") as f:
+            page = gif_page(f.read(), args.title)
+        with atomic_path(args.html_out) as tmp:
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(page)
     print(f"{len(frames)} frames -> {args.gif_out}")
+
+
+def gif_page(gif: bytes, title: str) -> str:
+    """A page with nothing but the GIF (inline, as a data URI) and its title."""
+    data = base64.b64encode(gif).decode("ascii")
+    name = html.escape(title)
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{name}</title>'
+        '</head>\n<body style="margin:0;font-family:sans-serif">'
+        f'<p style="margin:4px">{name}</p><img alt="{name}" '
+        f'style="image-rendering:pixelated" src="data:image/gif;base64,{data}">'
+        "</body></html>\n"
+    )
 
 
 if __name__ == "__main__":

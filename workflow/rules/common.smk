@@ -183,6 +183,26 @@ def seeds():
     return config["seeds"]
 
 
+def run_caption(wildcards):
+    """A run's name and settings, for the report's captions."""
+    hp = combination(wildcards.combination)
+    settings = ", ".join(
+        f"{h.name} {hp[h.name]}" for h in hyperparameters.HYPERPARAMETERS if h.name in hp
+    )
+    return f"{wildcards.target} / {wildcards.combination} / seed {wildcards.seed} ({settings})"
+
+
+def run_report(path, caption, figure):
+    """A run's file in the report: category its target, subcategory its combination."""
+    return report(
+        path,
+        caption=f"../report/{caption}.rst",
+        category="{target}",
+        subcategory="{combination}",
+        labels={"seed": "{seed}", "figure": figure},
+    )
+
+
 def run_dir(target, combination, seed):
     return f"results/runs/{target}/{combination}/seed{seed}"
 

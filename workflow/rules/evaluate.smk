@@ -9,8 +9,11 @@ rule evaluate:
         metrics="results/runs/{target}/{combination}/seed{seed}/evaluation.json",
         frames="results/runs/{target}/{combination}/seed{seed}/growth_frames.npz",
         damage_frames="results/runs/{target}/{combination}/seed{seed}/damage_frames.npz",
-        grown="results/runs/{target}/{combination}/seed{seed}/grown.png",
+        grown=run_report(
+            "results/runs/{target}/{combination}/seed{seed}/grown.png", "grown", "grown picture"
+        ),
     params:
+        run=run_caption,
         steps=lambda wc: combination(wc.combination)["steps"],
         loss_every=lambda wc: combination(wc.combination)["loss_every"],
         fire_rate=lambda wc: combination(wc.combination)["fire_rate"],
@@ -33,4 +36,5 @@ rule evaluate:
         "--steps {params.steps} --loss-every {params.loss_every} --fire-rate {params.fire_rate} "
         "--channels {params.channels} --horizon {params.horizon} --rollouts {params.rollouts} "
         "--seed {params.seed} --threads {threads} --metrics-out {output.metrics} "
-        "--frames-out {output.frames} --damage-frames-out {output.damage_frames} --grown-out {output.grown} > {log} 2>&1"
+        "--frames-out {output.frames} --damage-frames-out {output.damage_frames} "
+        "--grown-out {output.grown} > {log} 2>&1"

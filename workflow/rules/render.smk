@@ -5,8 +5,15 @@ rule render_gif:
     input:
         "results/runs/{target}/{combination}/seed{seed}/{animation}_frames.npz",
     output:
-        "results/runs/{target}/{combination}/seed{seed}/{animation}.gif",
+        gif="results/runs/{target}/{combination}/seed{seed}/{animation}.gif",
+        # the same animation in a page, which the report shows (it does not show GIFs)
+        html=run_report(
+            "results/runs/{target}/{combination}/seed{seed}/{animation}.html",
+            "animation",
+            "{animation} animation",
+        ),
     params:
+        run=run_caption,
         zoom=config["render"]["zoom"],
         fps=config["render"]["fps"],
     conda:
@@ -20,7 +27,8 @@ rule render_gif:
         mem_mb=500,
         runtime=5,
     shell:
-        "python -m nca_steps.steps.render_gif --frames {input} --gif-out {output} "
+        "python -m nca_steps.steps.render_gif --frames {input} --gif-out {output.gif} "
+        "--html-out {output.html} --title '{wildcards.animation}: {params.run}' "
         "--zoom {params.zoom} --fps {params.fps} > {log} 2>&1"
 
 
@@ -28,7 +36,13 @@ rule plot_curve:
     input:
         "results/runs/{target}/{combination}/seed{seed}/metrics.csv",
     output:
-        "results/runs/{target}/{combination}/seed{seed}/training_curve.png",
+        run_report(
+            "results/runs/{target}/{combination}/seed{seed}/training_curve.png",
+            "training_curve",
+            "training curve",
+        ),
+    params:
+        run=run_caption,
     conda:
         "../envs/nca-steps.yaml"
     log:
@@ -48,7 +62,13 @@ rule plot_evaluation:
     input:
         "results/runs/{target}/{combination}/seed{seed}/evaluation.json",
     output:
-        "results/runs/{target}/{combination}/seed{seed}/evaluation.png",
+        run_report(
+            "results/runs/{target}/{combination}/seed{seed}/evaluation.png",
+            "evaluation",
+            "evaluation",
+        ),
+    params:
+        run=run_caption,
     conda:
         "../envs/nca-steps.yaml"
     log:
@@ -70,7 +90,7 @@ rule summarize:
         metrics=[f"{run_dir(*run)}/metrics.csv" for run in runs()],
         evaluations=[f"{run_dir(*run)}/evaluation.json" for run in runs()],
     output:
-        runs="results/summary.csv",
+        runs=report("results/summary.csv", caption="../report/summary.rst", category="Summary"),
         by_combination="results/summary_by_combination.csv",
     params:
         runs=" ".join(
@@ -99,7 +119,7 @@ rule plot_overview:
         # the first seed's runs
         grown=[f"{run_dir(t, c, seeds()[0])}/grown.png" for t in targets() for c in combinations()],
     output:
-        "results/overview.png",
+        report("results/overview.png", caption="../report/overview.rst", category="Summary"),
     params:
         targets=targets(),
         combinations=combinations(),
