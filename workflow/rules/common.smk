@@ -1,6 +1,7 @@
 # Config validation and the input functions every rule uses.
 
 import itertools
+import json
 import os
 from pathlib import Path
 
@@ -149,8 +150,18 @@ def emoji_targets():
 # Set here for every run (jobs inherit it), not asked of the user, so `envvars:` does not apply.
 os.environ.update(NCA_STEPS_ROOT=str(Path(workflow.basedir).resolve()))
 
-check_unique_keys(workflow.configfiles)
+# A cluster job's Snakemake reads config.yaml under the run's --configfile even where the run
+# replaced it (Snakemake does not pass --replace-workflow-config on to its jobs), which would
+# merge config.yaml's combinations into the job's. So the run hands its checked config to its
+# jobs in the environment (the SLURM executor submits with --export=ALL) and they use it.
+RUN_CONFIG = "NCA_STEPS_RUN_CONFIG"
+if workflow.remote_exec and RUN_CONFIG in os.environ:
+    config.clear()
+    config.update(json.loads(os.environ[RUN_CONFIG]))
+else:
+    check_unique_keys(workflow.configfiles)
 validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
+os.environ[RUN_CONFIG] = json.dumps(config)
 CODE_BY_TARGET = emoji_targets()
 EMOJI_BY_CODE = {code: config["targets"][name] for name, code in CODE_BY_TARGET.items()}
 
