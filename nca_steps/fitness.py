@@ -99,15 +99,6 @@ def later_loss(x: jax.Array, target: jax.Array) -> jax.Array:
     return jnp.where(alive, empty * jnp.log1p(rgba_mse(x, target) / empty), DEAD * empty)
 
 
-def grow_full(params: Params, x: jax.Array, keys: jax.Array, fire_rate: float) -> jax.Array:
-    """Grow ``len(keys)`` steps on the whole grid (a grown pattern may have reached its edges)."""
-
-    def one_step(w: jax.Array, k: jax.Array) -> tuple[jax.Array, None]:
-        return step(params, w, k, fire_rate), None
-
-    return jax.lax.scan(one_step, x, keys)[0]
-
-
 def member_loss(
     flat: jax.Array,
     key: jax.Array,
@@ -144,7 +135,7 @@ def member_loss(
         x = erase_disc(x, centre, disc_radius(np.asarray(target)))
     for k in range(1, later_losses + 1):
         keys = jax.random.split(jax.random.fold_in(key, k * steps + 1), steps)
-        x = grow_full(params, x, keys, fire_rate)
+        x = grow_window(params, x, keys, max(height, width), fire_rate)  # the whole grid
         loss = loss + later_loss(x, target)
     return loss
 
