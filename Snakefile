@@ -27,6 +27,8 @@ localrules:
     fetch_emoji,
     prepare_target,
     render_gif,
+    build_viewer,
+    index_viewers,
     plot_curve,
     plot_evaluation,
     summarize,

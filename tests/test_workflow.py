@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import json
 import os
@@ -13,14 +14,19 @@ import sys
 import time
 from pathlib import Path
 
+import jax
 import numpy as np
 import pytest
 import yaml
 from PIL import Image
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
 
 from nca_steps import hyperparameters
 from nca_steps.metrics import read_metrics
+from nca_steps.model import rollout
 from nca_steps.steps import plot_overview
+from nca_steps.viewer.chromium import viewer_state
 from tests.conftest import ROOT
 
 TINY = {
@@ -93,6 +99,8 @@ def done(tmp_path_factory) -> Path:
         "train": 4,
         "evaluate": 4,
         "render_gif": 8,  # growth and damage
+        "build_viewer": 4,
+        "index_viewers": 1,
         "plot_curve": 4,
         "plot_evaluation": 4,
         "summarize": 1,
@@ -124,6 +132,7 @@ def test_all_outputs(done):
             "damage.html",
             "training_curve.png",
             "evaluation.png",
+            "viewer.html",
         ):
             assert (run / name).stat().st_size > 0, name
         assert np.load(run / "params.npy").shape == (8336,)
@@ -213,13 +222,17 @@ def test_replicates_differ_and_are_aggregated_over_seeds(done):
         assert a["mse_3x_vs_empty_mean"] == a["mse_3x_vs_empty_std"] == ""  # not reached
 
 
-def test_report_holds_every_run_and_the_summary(done_copy):
-    """`snakemake --report` after the run: each run's five figures and pages, the overview and
-    the summary, with captions that name the run and its settings."""
+def test_report_holds_every_run_and_the_summary(done_copy, chromium, tmp_path):
+    """`snakemake --report` after the run: each run's six figures and pages, the overview and
+    the summary, with captions that name the run and its settings; in Chromium, every run's
+    live viewer runs inside the report."""
     proc = snakemake(done_copy, "--report", "results/report.html")
     assert proc.returncode == 0, proc.stderr
     added = re.findall(r"^Adding (\S+) \(", proc.stdout + proc.stderr, re.M)
-    per_run = ["training_curve.png", "evaluation.png", "grown.png", "growth.html", "damage.html"]
+    per_run = [
+        "training_curve.png", "evaluation.png", "grown.png", "growth.html", "damage.html",
+        "viewer.html",
+    ]  # fmt: skip
     assert sorted(added) == sorted(per_run * 4 + ["overview.png", "summary.csv"])
     html = (done_copy / "results" / "report.html").read_text()
     assert "lizard / base / seed 2 (algorithm pgpe, experiment growing, later_losses 2," in html
@@ -227,6 +240,76 @@ def test_report_holds_every_run_and_the_summary(done_copy):
     assert "mse_10x_vs_empty_mean" in html  # the aggregated table in the description
     page = (done_copy / "results" / "runs" / "disc" / "base" / "seed1" / "growth.html").read_text()
     assert 'src="data:image/gif;base64,' in page
+
+    report = (done_copy / "results" / "report.html").as_uri()
+    chromium.get(report)
+    assert_not_blank(chromium, tmp_path / "report.png")
+    figures = ["damage animation", "evaluation", "grown picture", "growth animation",
+               "live viewer", "training curve"]  # fmt: skip
+    for target in ("lizard", "disc"):
+        chromium.get(report)
+        click_link(chromium, target)
+        rows = lambda: chromium.find_elements(By.CSS_SELECTOR, "tr")  # noqa: E731
+        listed = sorted(r.text for r in rows() if r.text[:1] in "12" and "\n" not in r.text)
+        assert listed == sorted(f"{seed} {figure}" for seed in (1, 2) for figure in figures)
+        for seed in (1, 2):
+            row = next(r for r in rows() if r.text == f"{seed} live viewer")
+            row.find_element(By.CSS_SELECTOR, "a[iconname=eye]").click()
+            frame = WebDriverWait(chromium, 10).until(
+                lambda d: d.find_element(By.TAG_NAME, "iframe")
+            )
+            chromium.switch_to.frame(frame)
+            WebDriverWait(chromium, 10).until(lambda d: d.execute_script("return !!window.nca"))
+            assert chromium.find_element(By.TAG_NAME, "h1").text == f"{target} / base / seed {seed}"
+            assert WebDriverWait(chromium, 10).until(
+                lambda d: d.execute_script("return window.nca.model.steps") > 0  # it plays
+            )
+            chromium.switch_to.default_content()
+        assert_not_blank(chromium, tmp_path / f"report_{target}.png")
+
+
+def click_link(driver, text: str) -> None:
+    """Click the report's link with this text (the report is one page of scripts)."""
+    link = WebDriverWait(driver, 10).until(
+        lambda d: next((a for a in d.find_elements(By.TAG_NAME, "a") if a.text == text), None)
+    )
+    link.click()
+
+
+def assert_not_blank(driver, path: Path) -> None:
+    """Save a screenshot of the window and check it shows more than a background."""
+    driver.save_screenshot(str(path))
+    pixels = np.asarray(Image.open(path).convert("RGB"))
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50, path
+
+
+def test_viewer_index_links_every_run_and_each_grows_its_model(done, chromium):
+    """results/viewer.html lists each run beside its target's picture; each linked viewer,
+    at fire rate 1, grows for twice the training steps what model.rollout grows."""
+    results = done / "results"
+    chromium.get((results / "viewer.html").as_uri())
+    rows = chromium.find_elements(By.CSS_SELECTOR, "tr")[1:]
+    runs = [(t, "base", s) for t in ("lizard", "disc") for s in (1, 2)]
+    assert [r.text for r in rows] == [f"{t} {c} {s} {t} / {c} / seed {s}" for t, c, s in runs]
+    links = []
+    for row, (target, _, _) in zip(rows, runs, strict=True):
+        picture = row.find_element(By.TAG_NAME, "img").get_attribute("src")
+        preview = (results / "targets" / target / "preview.png").read_bytes()
+        assert picture == "data:image/png;base64," + base64.b64encode(preview).decode()
+        links.append(row.find_element(By.TAG_NAME, "a").get_attribute("href"))
+    for link, (target, combination, seed) in zip(links, runs, strict=True):
+        run = results / "runs" / target / combination / f"seed{seed}"
+        assert link == (run / "viewer.html").as_uri()
+        chromium.get(link + "?paused&fire=1")
+        steps = chromium.execute_script("return window.nca.config.training_steps")
+        assert steps == TINY["hyperparameters"]["steps"]
+        chromium.execute_script(f"window.nca.step({2 * steps})")
+        grid = np.load(results / "targets" / target / "target.npy").shape[:2]
+        expected = rollout(
+            np.load(run / "params.npy"), jax.random.PRNGKey(0), 2 * steps,
+            height=grid[0], width=grid[1], fire_rate=1.0,
+        )[-1]  # fmt: skip
+        assert np.abs(viewer_state(chromium)[..., :4] - expected[..., :4]).max() <= 1e-3
 
 
 def test_rerun_does_nothing_and_deleted_figure_only_rerenders(done_copy):

@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import json
 
-import jax
 import numpy as np
 import pytest
-from jax.flatten_util import ravel_pytree
 from PIL import Image
 
-from nca_steps import reference
-from tests.conftest import run_module
-
-
-def notebook_vector(seed: int = 0) -> np.ndarray:
-    """What the notebook would save: its flax module's parameters, flattened with ravel_pytree."""
-    variables = reference.CellUpdate().init(
-        jax.random.PRNGKey(seed), np.zeros((1, 5, 5, 16), np.float32), jax.random.PRNGKey(1)
-    )
-    flat, _ = ravel_pytree(variables)
-    noise = 0.02 * jax.random.normal(jax.random.PRNGKey(seed + 9), flat.shape)
-    return np.asarray(flat + noise, np.float32)
+from tests.conftest import notebook_vector, run_module
 
 
 def evaluate(tmp_path, name: str, *extra: str, params: str = "params.npy"):

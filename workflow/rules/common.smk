@@ -224,7 +224,7 @@ def runs():
 
 
 def all_outputs():
-    per_run = ["growth.gif", "damage.gif", "training_curve.png", "evaluation.png"]
+    per_run = ["growth.gif", "damage.gif", "training_curve.png", "evaluation.png", "viewer.html"]
     files = [f"{run_dir(*run)}/{name}" for run in runs() for name in per_run]
     summaries = ["results/summary.csv", "results/summary_by_combination.csv"]
-    return files + summaries + ["results/overview.png"]
+    return files + summaries + ["results/overview.png", "results/viewer.html"]

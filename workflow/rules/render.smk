@@ -32,6 +32,58 @@ rule render_gif:
         "--zoom {params.zoom} --fps {params.fps} > {log} 2>&1"
 
 
+rule build_viewer:
+    input:
+        params="results/runs/{target}/{combination}/seed{seed}/params.npy",
+        target="results/targets/{target}/target.npy",
+    output:
+        run_report(
+            "results/runs/{target}/{combination}/seed{seed}/viewer.html", "viewer", "live viewer"
+        ),
+    params:
+        run=run_caption,
+        channels=lambda wc: combination(wc.combination)["channels"],
+        fire_rate=lambda wc: combination(wc.combination)["fire_rate"],
+        steps=lambda wc: combination(wc.combination)["steps"],
+    conda:
+        "../envs/nca-steps.yaml"
+    log:
+        "logs/build_viewer/{target}/{combination}/seed{seed}.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    shell:
+        "python -m nca_steps.steps.build_viewer --params {input.params} --target {input.target} "
+        "--channels {params.channels} --fire-rate {params.fire_rate} --steps {params.steps} "
+        "--title '{wildcards.target} / {wildcards.combination} / seed {wildcards.seed}' "
+        "--html-out {output} > {log} 2>&1"
+
+
+rule index_viewers:
+    input:
+        viewers=[f"{run_dir(*run)}/viewer.html" for run in runs()],
+        previews=[f"results/targets/{t}/preview.png" for t in targets()],
+    output:
+        "results/viewer.html",
+    params:
+        runs=" ".join(
+            f"--run {' '.join(map(str, run))} {run_dir(*run)}/viewer.html "
+            f"results/targets/{run[0]}/preview.png"
+            for run in runs()
+        ),
+    conda:
+        "../envs/nca-steps.yaml"
+    log:
+        "logs/index_viewers.log",
+    threads: 1
+    resources:
+        mem_mb=300,
+        runtime=5,
+    shell:
+        "python -m nca_steps.steps.index_viewers {params.runs} --html-out {output} > {log} 2>&1"
+
+
 rule plot_curve:
     input:
         "results/runs/{target}/{combination}/seed{seed}/metrics.csv",

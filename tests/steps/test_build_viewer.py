@@ -1,0 +1,142 @@
+"""The build_viewer step, and its page in real headless Chromium: the same model as
+nca_steps/model.py, erasing under the mouse, a picture mid-growth."""
+
+from __future__ import annotations
+
+import math
+import shutil
+
+import jax
+import numpy as np
+import pytest
+from PIL import Image
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+
+from nca_steps.damage import disc_radius
+from nca_steps.model import ALIVE_THRESHOLD, ALPHA, rollout
+from nca_steps.viewer.chromium import viewer_state
+from tests.conftest import make_tiny_target, run_module
+
+STEPS = 32  # the training steps these tests compare over twice
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A folder with the 10 x 12 tiny target and a model trained on it by the train step
+    (adam: a pattern that grows and holds within seconds)."""
+    folder = tmp_path_factory.mktemp("trained")
+    np.save(folder / "target.npy", make_tiny_target())
+    proc = run_module(
+        "nca_steps.steps.train", "--target", folder / "target.npy",
+        "--params-out", folder / "params.npy", "--metrics-out", folder / "metrics.csv",
+        "--checkpoint", folder / "checkpoint.npz", "--algorithm", "adam",
+        "--generations", "100", "--steps", str(STEPS),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return folder
+
+
+@pytest.fixture
+def viewer(tmp_path, trained):
+    for name in ("target.npy", "params.npy"):
+        shutil.copy(trained / name, tmp_path / name)
+    proc = build(tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    return tmp_path / "viewer.html"
+
+
+def build(tmp_path, params: str = "params.npy"):
+    return run_module(
+        "nca_steps.steps.build_viewer",
+        "--params",
+        tmp_path / params,
+        "--target",
+        tmp_path / "target.npy",
+        "--steps",
+        str(STEPS),
+        "--title",
+        "tiny <test>",
+        "--html-out",
+        tmp_path / "viewer.html",
+    )
+
+
+def open_paused(chromium, page, query: str = "") -> None:
+    chromium.get(f"{page.as_uri()}?paused&{query}")
+    errors = chromium.execute_script("return window.nca ? null : document.body.innerText")
+    assert errors is None, errors
+
+
+@pytest.mark.parametrize("angle", [0, 90, 30])
+def test_at_fire_rate_one_the_page_grows_what_model_rollout_grows(chromium, viewer, angle):
+    open_paused(chromium, viewer, f"fire=1&angle={angle}")
+    assert chromium.execute_script("return window.nca.config.training_steps") == STEPS
+    chromium.execute_script(f"window.nca.step({2 * STEPS})")
+    state = viewer_state(chromium)
+    params = np.load(viewer.parent / "params.npy")
+    expected = rollout(
+        params, jax.random.PRNGKey(0), 2 * STEPS, height=10, width=12, fire_rate=1.0,
+        angle=math.radians(angle),
+    )[-1]  # fmt: skip
+    assert state.shape == expected.shape == (10, 12, 16)
+    assert (state[..., ALPHA] > ALIVE_THRESHOLD).sum() > 1  # it grew
+    assert np.abs(state[..., :4] - expected[..., :4]).max() <= 1e-3
+    assert np.abs(state - expected).max() <= 1e-3
+
+
+def test_dragging_over_the_grid_erases_the_cells_under_it(chromium, viewer):
+    open_paused(chromium, viewer, "fire=1")
+    chromium.execute_script(f"window.nca.step({STEPS})")
+    before = viewer_state(chromium)
+    canvas = chromium.find_element(By.ID, "grid")
+    size = chromium.execute_script(
+        "return [arguments[0].clientWidth, arguments[0].clientHeight]", canvas
+    )
+    zoom = size[0] / 12
+    radius = float(chromium.find_element(By.ID, "eraser").get_attribute("value"))
+    assert radius == max(1, round(disc_radius(np.load(viewer.parent / "target.npy"))))
+    # a drag along the middle row, from column 3.5 to 8.5: offsets from the canvas's centre
+    points = [(3.5 + k, 5.0) for k in range(6)]
+    actions = ActionChains(chromium)
+    offset = lambda col, row: (round((col - 6) * zoom), round((row - 5) * zoom))  # noqa: E731
+    actions.move_to_element_with_offset(canvas, *offset(*points[0])).click_and_hold()
+    for col, row in points[1:]:
+        actions.move_to_element_with_offset(canvas, *offset(col, row))
+    actions.release().perform()
+    after = viewer_state(chromium)
+
+    rows, cols = np.mgrid[:10, :12] + 0.5
+    distance = np.min([np.hypot(rows - r, cols - c) for c, r in points], axis=0)
+    erased = (after == 0).all(axis=-1)
+    assert erased[distance <= radius - 0.5].all()
+    assert (after[distance > radius + 0.5] == before[distance > radius + 0.5]).all()
+    assert (before[distance <= radius - 0.5] != 0).any()  # there was something to erase
+
+
+def test_a_screenshot_mid_growth_shows_the_pattern(chromium, viewer, tmp_path):
+    open_paused(chromium, viewer, "fire=1")
+    chromium.execute_script(f"window.nca.step({STEPS // 2})")
+    shot = tmp_path / "viewer.png"
+    chromium.find_element(By.ID, "grid").screenshot(str(shot))
+    pixels = np.asarray(Image.open(shot).convert("RGB"))
+    assert pixels.shape[0] > 100 and pixels.shape[1] > 100
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 8  # many colours, not a blank page
+    assert (pixels < 200).any()  # something darker than the white background
+
+
+def test_the_page_is_self_contained(viewer):
+    page = viewer.read_text(encoding="utf-8")
+    assert "http://" not in page and "https://" not in page and "<script src" not in page
+    assert "<title>tiny &lt;test&gt;</title>" in page
+
+
+def test_wrong_vector_length_is_one_line(tmp_path, tiny_target):
+    np.save(tmp_path / "target.npy", tiny_target)
+    np.save(tmp_path / "short.npy", np.zeros(100, np.float32))
+    proc = build(tmp_path, "short.npy")
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        "error: parameter vector has shape (100,); 16 channels need (8336,)"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["short.npy", "target.npy"]
