@@ -186,14 +186,18 @@ class NCA {
     }
   }
 
-  /** The RGBA of every cell composited on white (premultiplied, as images.to_rgb) into pixels. */
+  /** The RGBA of every cell composited on white (premultiplied, as images.to_rgb) into
+   * pixels; returns how many cells are alive (alpha > 0.1). */
   paint(pixels) {
     const { channels: C, state: x } = this;
     const clip = (v) => (v < 0 ? 0 : v > 1 ? 1 : v);
+    let alive = 0;
     for (let cell = 0, at = 0; at < x.length; cell++, at += C) {
+      if (x[at + ALPHA] > ALIVE_THRESHOLD) alive++;
       const alpha = clip(x[at + ALPHA]);
       for (let c = 0; c < 3; c++) pixels[4 * cell + c] = Math.round(clip(1 - alpha + x[at + c]) * 255);
       pixels[4 * cell + 3] = 255;
     }
+    return alive;
   }
 }
