@@ -1,6 +1,6 @@
 """The README's picture of the viewer (docs/viewer.png): a run's viewer.html in headless
 Chromium, grown from the seed for ``--steps`` steps at its training fire rate, optionally with
-a stroke of the eraser dragged across it first (``--erase-at``, then ``--steps-after``).
+a stroke of the eraser dragged across it after ``--erase-at`` of those steps.
 
     python docs/viewer_screenshot.py results/runs/lizard/growing/seed1/viewer.html --steps 24
 """

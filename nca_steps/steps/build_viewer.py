@@ -9,6 +9,7 @@ import base64
 import html
 import io
 import json
+import re
 from importlib.resources import files
 
 import numpy as np
@@ -67,14 +68,17 @@ def viewer_page(
         "params": base64.b64encode(np.asarray(params, "<f4").tobytes()).decode("ascii"),
     }
     viewer = files("nca_steps.viewer")
-    # "</" cannot end the JSON's <script> early once escaped
-    config_json = json.dumps(config).replace("</", "<\\/")
-    return (
-        viewer.joinpath("viewer.html")
-        .read_text(encoding="utf-8")
-        .replace("__TITLE__", html.escape(title))
-        .replace("__CONFIG__", config_json)
-        .replace("__NCA_JS__", viewer.joinpath("nca.js").read_text(encoding="utf-8"))
+    fills = {
+        "TITLE": html.escape(title),
+        # "</" cannot end the JSON's <script> early once escaped
+        "CONFIG": json.dumps(config).replace("</", "<\\/"),
+        "NCA_JS": viewer.joinpath("nca.js").read_text(encoding="utf-8"),
+    }
+    # one pass, so that a title holding a placeholder's name is not filled in turn
+    return re.sub(
+        r"__(TITLE|CONFIG|NCA_JS)__",
+        lambda m: fills[m[1]],
+        viewer.joinpath("viewer.html").read_text(encoding="utf-8"),
     )
 
 

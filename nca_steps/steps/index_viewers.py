@@ -8,6 +8,7 @@ import base64
 import html
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 from nca_steps.cli import parser, run_step
 from nca_steps.errors import StepError
@@ -45,7 +46,7 @@ def index_page(runs: list[list[str]], folder: Path) -> str:
     rows = []
     for target, combination, seed, viewer, preview in runs:
         picture = base64.b64encode(Path(preview).read_bytes()).decode("ascii")
-        link = Path(os.path.relpath(viewer, folder)).as_posix()
+        link = quote(Path(os.path.relpath(viewer, folder)).as_posix())
         name = html.escape(f"{target} / {combination} / seed {seed}")
         rows.append(
             f'<tr><td><img alt="{html.escape(target)}" src="data:image/png;base64,{picture}">'

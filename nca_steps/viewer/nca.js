@@ -4,14 +4,15 @@
 // zero padding, the per-cell MLP is 3C -> 128 (ReLU) -> C, a cell fires with probability
 // fireRate, and a cell survives only if its 3x3 neighbourhood had alpha > 0.1 both before and
 // after the update. The perception angle is folded into the first layer's weights, as
-// model.rotate_sobel does. Cells outside the pre-update living mask end every step at zero
-// whatever their update, so their MLP is skipped: exact, and the reason a small pattern on a
-// big grid runs fast.
+// model.rotate_sobel does. A cell survives only inside the pre-update living mask, and its
+// post-update mask reads only its neighbours' updates, so cells more than one cell outside that
+// mask cannot matter: their MLP is skipped. Exact, and the reason a small pattern on a big grid
+// runs fast.
 "use strict";
 
 const HIDDEN = 128;
 const ALPHA = 3;
-const ALIVE_THRESHOLD = 0.1;
+const ALIVE_THRESHOLD = Math.fround(0.1); // float32, as JAX compares
 
 /** Split the flat vector in ravel_pytree order (b1, w1, b2, w2), as model.unflatten does. */
 function unflatten(flat, channels) {
@@ -56,7 +57,9 @@ class NCA {
     const cells = height * width;
     this.state = new Float32Array(cells * channels);
     this.next = new Float32Array(cells * channels);
+    this.opaque = new Uint8Array(cells);
     this.preAlive = new Uint8Array(cells);
+    this.nearAlive = new Uint8Array(cells);
     this.postAlive = new Uint8Array(cells);
     this.residual = new Float32Array(channels);
     this.perception = new Float32Array(3 * channels);
@@ -82,22 +85,28 @@ class NCA {
 
   /** 1 where some cell of the 3x3 neighbourhood has alpha > 0.1, for every cell. */
   livingMask(x, out) {
-    const { height: H, width: W, channels: C } = this;
+    const { channels: C, opaque } = this;
+    for (let cell = 0; cell < opaque.length; cell++) {
+      opaque[cell] = x[cell * C + ALPHA] > ALIVE_THRESHOLD;
+    }
+    this.dilate(opaque, out);
+  }
+
+  /** out = 1 where some cell of the 3x3 neighbourhood (inside the grid) is set in `mask`. */
+  dilate(mask, out) {
+    const { height: H, width: W } = this;
     for (let i = 0; i < H; i++) {
       for (let j = 0; j < W; j++) {
-        let alive = 0;
-        for (let di = -1; di <= 1 && !alive; di++) {
-          const ii = i + di;
-          if (ii < 0 || ii >= H) continue;
-          for (let dj = -1; dj <= 1; dj++) {
-            const jj = j + dj;
-            if (jj >= 0 && jj < W && x[(ii * W + jj) * C + ALPHA] > ALIVE_THRESHOLD) {
-              alive = 1;
+        let set = 0;
+        for (let ii = Math.max(0, i - 1); ii <= Math.min(H - 1, i + 1) && !set; ii++) {
+          for (let jj = Math.max(0, j - 1); jj <= Math.min(W - 1, j + 1); jj++) {
+            if (mask[ii * W + jj]) {
+              set = 1;
               break;
             }
           }
         }
-        out[i * W + j] = alive;
+        out[i * W + j] = set;
       }
     }
   }
@@ -133,11 +142,12 @@ class NCA {
     const x = this.state;
     const y = this.next;
     this.livingMask(x, this.preAlive);
+    this.dilate(this.preAlive, this.nearAlive);
     for (let i = 0; i < H; i++) {
       for (let j = 0; j < W; j++) {
         const cell = i * W + j;
         const at = cell * C;
-        if (!this.preAlive[cell]) {
+        if (!this.nearAlive[cell]) {
           y.fill(0, at, at + C);
           continue;
         }

@@ -14,7 +14,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
 from nca_steps.damage import disc_radius
-from nca_steps.model import ALIVE_THRESHOLD, ALPHA, rollout
+from nca_steps.model import ALIVE_THRESHOLD, ALPHA, HIDDEN, Params, flatten, rollout
 from nca_steps.viewer.chromium import viewer_state
 from tests.conftest import make_tiny_target, run_module
 
@@ -56,7 +56,7 @@ def build(tmp_path, params: str = "params.npy"):
         "--steps",
         str(STEPS),
         "--title",
-        "tiny <test>",
+        "tiny <test> __NCA_JS__",
         "--html-out",
         tmp_path / "viewer.html",
     )
@@ -85,33 +85,85 @@ def test_at_fire_rate_one_the_page_grows_what_model_rollout_grows(chromium, view
     assert np.abs(state - expected).max() <= 1e-3
 
 
-def test_dragging_over_the_grid_erases_the_cells_under_it(chromium, viewer):
+def edge_vector(channels: int = 16) -> np.ndarray:
+    """Weights under which a cell's alpha rises by 0.2 where it perceives nothing and falls
+    steeply where it perceives anything: the empty cells around a pattern's edge come alive in
+    the update and keep their living neighbours alive, though they themselves are cleared."""
+    w1 = np.zeros((3 * channels, HIDDEN), np.float32)
+    w2 = np.zeros((HIDDEN, channels), np.float32)
+    b1 = np.zeros(HIDDEN, np.float32)
+    b1[0], w2[0, ALPHA] = 1.0, 0.2
+    for k in range(3 * channels):  # hidden units 1 + 2k and 2 + 2k: relu(+-10 x input k)
+        w1[k, 1 + 2 * k], w1[k, 2 + 2 * k] = 10.0, -10.0
+        w2[1 + 2 * k, ALPHA] = w2[2 + 2 * k, ALPHA] = -10.0
+    return np.asarray(flatten(Params(w1, b1, w2, np.zeros(channels, np.float32))))
+
+
+def test_cells_kept_alive_only_by_a_cleared_neighbour_survive_as_in_jax(chromium, tmp_path):
+    """Known answer: after one step from the seed, the ring around it survives (with negative
+    alpha) only because the cells beyond it rose above 0.1 before being cleared."""
+    np.save(tmp_path / "target.npy", make_tiny_target())
+    np.save(tmp_path / "params.npy", edge_vector())
+    assert build(tmp_path).returncode == 0
+    open_paused(chromium, tmp_path / "viewer.html", "fire=1")
+    chromium.execute_script("window.nca.step(1)")
+    expected = rollout(edge_vector(), jax.random.PRNGKey(0), 1, height=10, width=12, fire_rate=1.0)[
+        -1
+    ]
+    ring = np.abs(np.asarray(expected)).sum(axis=-1) > 0
+    assert ring.sum() == 8 and not ring[5, 6]  # the seed's 8 neighbours, not the seed
+    assert np.abs(viewer_state(chromium) - expected).max() <= 1e-3
+
+
+def distance_to_stroke(stroke: list[tuple[float, float]]) -> np.ndarray:
+    """Each cell middle's distance to the polyline through ``stroke``'s (column, row) points."""
+    rows, cols = np.mgrid[:10, :12] + 0.5
+    cells = np.stack([cols, rows], axis=-1)
+    distances = []
+    for a, b in zip(stroke[:-1], stroke[1:], strict=True):
+        a, b = np.array(a), np.array(b)
+        t = np.clip(((cells - a) @ (b - a)) / max((b - a) @ (b - a), 1e-12), 0, 1)
+        distances.append(np.linalg.norm(cells - (a + t[..., None] * (b - a)), axis=-1))
+    return np.min(distances, axis=0)
+
+
+@pytest.mark.parametrize(
+    ("stroke", "duration"),
+    [
+        ([(3.5 + k, 5.0) for k in range(6)], 250),  # along the middle row, a move per cell
+        ([(2.0, 3.0), (10.0, 7.0)], 0),  # across in one instant move: no gaps either
+    ],
+)
+def test_dragging_over_the_grid_erases_the_cells_under_it(chromium, viewer, stroke, duration):
     open_paused(chromium, viewer, "fire=1")
     chromium.execute_script(f"window.nca.step({STEPS})")
     before = viewer_state(chromium)
     canvas = chromium.find_element(By.ID, "grid")
-    size = chromium.execute_script(
-        "return [arguments[0].clientWidth, arguments[0].clientHeight]", canvas
-    )
-    zoom = size[0] / 12
+    zoom = chromium.execute_script("return arguments[0].clientWidth", canvas) / 12
     radius = float(chromium.find_element(By.ID, "eraser").get_attribute("value"))
     assert radius == max(1, round(disc_radius(np.load(viewer.parent / "target.npy"))))
-    # a drag along the middle row, from column 3.5 to 8.5: offsets from the canvas's centre
-    points = [(3.5 + k, 5.0) for k in range(6)]
-    actions = ActionChains(chromium)
+    # (column, row) in grid units -> pixel offsets from the canvas's centre
     offset = lambda col, row: (round((col - 6) * zoom), round((row - 5) * zoom))  # noqa: E731
-    actions.move_to_element_with_offset(canvas, *offset(*points[0])).click_and_hold()
-    for col, row in points[1:]:
-        actions.move_to_element_with_offset(canvas, *offset(col, row))
+    actions = ActionChains(chromium, duration=duration)
+    actions.move_to_element_with_offset(canvas, *offset(*stroke[0])).click_and_hold()
+    for point in stroke[1:]:
+        actions.move_to_element_with_offset(canvas, *offset(*point))
     actions.release().perform()
     after = viewer_state(chromium)
 
-    rows, cols = np.mgrid[:10, :12] + 0.5
-    distance = np.min([np.hypot(rows - r, cols - c) for c, r in points], axis=0)
+    distance = distance_to_stroke(stroke)
     erased = (after == 0).all(axis=-1)
     assert erased[distance <= radius - 0.5].all()
     assert (after[distance > radius + 0.5] == before[distance > radius + 0.5]).all()
     assert (before[distance <= radius - 0.5] != 0).any()  # there was something to erase
+
+
+def test_only_the_main_button_erases(chromium, viewer):
+    open_paused(chromium, viewer, "fire=1")
+    chromium.execute_script(f"window.nca.step({STEPS})")
+    before = viewer_state(chromium)
+    ActionChains(chromium).context_click(chromium.find_element(By.ID, "grid")).perform()
+    assert (viewer_state(chromium) == before).all()
 
 
 def test_a_screenshot_mid_growth_shows_the_pattern(chromium, viewer, tmp_path):
@@ -128,7 +180,7 @@ def test_a_screenshot_mid_growth_shows_the_pattern(chromium, viewer, tmp_path):
 def test_the_page_is_self_contained(viewer):
     page = viewer.read_text(encoding="utf-8")
     assert "http://" not in page and "https://" not in page and "<script src" not in page
-    assert "<title>tiny &lt;test&gt;</title>" in page
+    assert "<title>tiny &lt;test&gt; __NCA_JS__</title>" in page  # filled once, escaped
 
 
 def test_wrong_vector_length_is_one_line(tmp_path, tiny_target):
