@@ -23,7 +23,7 @@ import numpy as np
 from settings import NOTEBOOK_CONFIG, run_settings
 
 from nca_steps.emoji_sources import SHIPPED_DIR
-from nca_steps.images import prepare_target, read_rgba
+from nca_steps.images import prepare_target, preview_png, read_rgba
 from nca_steps.model import param_count
 from nca_steps.steps.build_viewer import viewer_page
 from nca_steps.viewer.chromium import headless_chromium
@@ -70,7 +70,10 @@ def main() -> None:
         params = np.load(args.params).astype(np.float32)
     else:
         params = np.random.default_rng(0).normal(0, 0.05, param_count(HP["channels"]))
-    page = viewer_page(params, target, HP["channels"], HP["fire_rate"], HP["steps"], "benchmark")
+    page = viewer_page(
+        params, target, preview_png(target, 4), HP["channels"], HP["fire_rate"], HP["steps"],
+        "benchmark",
+    )  # fmt: skip
     growth_steps = 2 * HP["steps"]
     with tempfile.TemporaryDirectory() as folder:
         viewer = Path(folder) / "viewer.html"

@@ -1,8 +1,10 @@
 """Target images: read any common image file, shrink, premultiply and pad as the notebook does;
-and turn NCA states into pictures."""
+and turn NCA states into pictures, as files or inline in self-contained pages."""
 
 from __future__ import annotations
 
+import base64
+import io
 import os
 
 import numpy as np
@@ -52,3 +54,15 @@ def to_uint8(rgb: np.ndarray, zoom: int = 1) -> np.ndarray:
     """[0, 1] floats to 8-bit pixels, each repeated ``zoom`` times in both directions."""
     pixels = np.uint8(np.round(np.clip(rgb, 0.0, 1.0) * 255))
     return pixels.repeat(zoom, axis=-3).repeat(zoom, axis=-2)
+
+
+def preview_png(rgba: np.ndarray, zoom: int) -> bytes:
+    """A target (or state) composited on white and zoomed, as a PNG file's bytes."""
+    buffer = io.BytesIO()
+    Image.fromarray(to_uint8(to_rgb(rgba), zoom)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def data_uri(data: bytes, mime: str) -> str:
+    """A file's bytes inline, for an ``src`` of a page that must stand on its own."""
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"

@@ -7,28 +7,27 @@ from __future__ import annotations
 import argparse
 import base64
 import html
-import io
 import json
 import re
 from importlib.resources import files
+from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from nca_steps import hyperparameters
 from nca_steps.cli import load_npy, parser, run_step
 from nca_steps.damage import disc_radius
-from nca_steps.files import atomic_path
-from nca_steps.images import to_rgb, to_uint8
+from nca_steps.errors import StepError
+from nca_steps.files import write_text
+from nca_steps.images import data_uri
 from nca_steps.model import checked_params
-
-TARGET_ZOOM = 4
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = parser("nca_steps.steps.build_viewer", __doc__)
     p.add_argument("--params", required=True, help="flat parameter vector (.npy)")
     p.add_argument("--target", required=True, help="padded target (.npy): the grid's shape")
+    p.add_argument("--preview", required=True, help="the target's picture (.png), shown beside")
     p.add_argument("--title", default="NCA", help="the page's title")
     p.add_argument("--html-out", required=True)
     hyperparameters.add_arguments(p, ("channels", "fire_rate", "steps"))
@@ -40,21 +39,25 @@ def main(argv: list[str] | None = None) -> None:
     params = load_npy(args.params, "parameter file", ndim=1).astype("<f4")
     checked_params(params, args.channels, 0.0)
     target = load_npy(args.target, "target file", ndim=3, last=4).astype(np.float32)
-    page = viewer_page(params, target, args.channels, args.fire_rate, args.steps, args.title)
-    with atomic_path(args.html_out) as tmp:
-        tmp.write_text(page, encoding="utf-8")
+    try:
+        preview = Path(args.preview).read_bytes()
+    except OSError as err:
+        raise StepError(f"target picture {args.preview} is not readable ({err})") from err
+    page = viewer_page(
+        params, target, preview, args.channels, args.fire_rate, args.steps, args.title
+    )
+    write_text(args.html_out, page)
     print(f"{target.shape[0]}x{target.shape[1]} grid, {params.size} weights -> {args.html_out}")
 
 
-def png_data_uri(rgba: np.ndarray, zoom: int) -> str:
-    """A premultiplied RGBA picture on white, as an inline PNG."""
-    buffer = io.BytesIO()
-    Image.fromarray(to_uint8(to_rgb(rgba), zoom)).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 def viewer_page(
-    params: np.ndarray, target: np.ndarray, channels: int, fire_rate: float, steps: int, title: str
+    params: np.ndarray,
+    target: np.ndarray,
+    preview_png: bytes,
+    channels: int,
+    fire_rate: float,
+    steps: int,
+    title: str,
 ) -> str:
     """viewer.html with the config (weights as base64 float32), the title and nca.js filled in."""
     config = {
@@ -64,7 +67,7 @@ def viewer_page(
         "fire_rate": fire_rate,
         "training_steps": steps,
         "erase_radius": disc_radius(target),
-        "target_png": png_data_uri(target, TARGET_ZOOM),
+        "target_png": data_uri(preview_png, "image/png"),
         "params": base64.b64encode(np.asarray(params, "<f4").tobytes()).decode("ascii"),
     }
     viewer = files("nca_steps.viewer")

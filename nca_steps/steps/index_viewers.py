@@ -4,7 +4,6 @@ its target's picture beside it (inline, so the page can be moved with the result
 from __future__ import annotations
 
 import argparse
-import base64
 import html
 import os
 from pathlib import Path
@@ -12,7 +11,8 @@ from urllib.parse import quote
 
 from nca_steps.cli import parser, run_step
 from nca_steps.errors import StepError
-from nca_steps.files import atomic_path
+from nca_steps.files import write_text
+from nca_steps.images import data_uri
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -35,8 +35,7 @@ def main(argv: list[str] | None = None) -> None:
             if not Path(path).is_file():
                 raise StepError(f"{path} does not exist; build the run's viewer and target first")
     page = index_page(args.run, Path(args.html_out).parent)
-    with atomic_path(args.html_out) as tmp:
-        tmp.write_text(page, encoding="utf-8")
+    write_text(args.html_out, page)
     print(f"{len(args.run)} viewers -> {args.html_out}")
 
 
@@ -45,11 +44,11 @@ def index_page(runs: list[list[str]], folder: Path) -> str:
     and a link (relative to ``folder``, so it works from file://) to its viewer."""
     rows = []
     for target, combination, seed, viewer, preview in runs:
-        picture = base64.b64encode(Path(preview).read_bytes()).decode("ascii")
+        picture = data_uri(Path(preview).read_bytes(), "image/png")
         link = quote(Path(os.path.relpath(viewer, folder)).as_posix())
         name = html.escape(f"{target} / {combination} / seed {seed}")
         rows.append(
-            f'<tr><td><img alt="{html.escape(target)}" src="data:image/png;base64,{picture}">'
+            f'<tr><td><img alt="{html.escape(target)}" src="{picture}">'
             f"</td><td>{html.escape(target)}</td><td>{html.escape(combination)}</td>"
             f'<td>{html.escape(seed)}</td><td><a href="{html.escape(link)}">{name}</a></td></tr>'
         )

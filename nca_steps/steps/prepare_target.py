@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import argparse
 
-from PIL import Image
-
 from nca_steps.cli import NON_NEGATIVE_INT, POSITIVE_INT, Range, parser, run_step
 from nca_steps.errors import StepError
-from nca_steps.files import atomic_path, write_npy
-from nca_steps.images import prepare_target, read_rgba, to_rgb, to_uint8
+from nca_steps.files import write_bytes, write_npy
+from nca_steps.images import prepare_target, preview_png, read_rgba
 
 SIZES = Range(int, minimum=3)  # a 3x3 neighbourhood at least
 
@@ -38,8 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     if target[..., 3].max() <= 0.1:
         raise StepError(f"target image {args.image} is fully transparent; nothing to grow")
     write_npy(args.target_out, target)
-    with atomic_path(args.preview_out) as tmp:
-        Image.fromarray(to_uint8(to_rgb(target), args.preview_zoom)).save(tmp, "PNG")
+    write_bytes(args.preview_out, preview_png(target, args.preview_zoom))
     print(f"{args.image} -> {target.shape[1]}x{target.shape[0]} grid")
 
 

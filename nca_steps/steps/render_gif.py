@@ -5,7 +5,6 @@ as a download)."""
 from __future__ import annotations
 
 import argparse
-import base64
 import html
 
 import imageio.v3 as iio
@@ -13,8 +12,8 @@ import numpy as np
 
 from nca_steps.cli import POSITIVE_INT, POSITIVE_NUMBER, load_npz, parser, run_step
 from nca_steps.errors import StepError
-from nca_steps.files import atomic_path
-from nca_steps.images import to_rgb, to_uint8
+from nca_steps.files import write_bytes, write_text
+from nca_steps.images import data_uri, to_rgb, to_uint8
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -34,26 +33,21 @@ def main(argv: list[str] | None = None) -> None:
     if rgba.ndim != 4 or rgba.shape[-1] != 4:
         raise StepError(f"frames file {args.frames} holds shape {rgba.shape}; need (T, H, W, 4)")
     frames = to_uint8(to_rgb(rgba), args.zoom)
-    with atomic_path(args.gif_out) as tmp:
-        iio.imwrite(tmp, frames, extension=".gif", duration=1000.0 / args.fps, loop=0)
+    gif = iio.imwrite("<bytes>", frames, extension=".gif", duration=1000.0 / args.fps, loop=0)
+    write_bytes(args.gif_out, gif)
     if args.html_out:
-        with open(args.gif_out, "rb") as f:
-            page = gif_page(f.read(), args.title)
-        with atomic_path(args.html_out) as tmp:
-            with open(tmp, "w", encoding="utf-8") as f:
-                f.write(page)
+        write_text(args.html_out, gif_page(gif, args.title))
     print(f"{len(frames)} frames -> {args.gif_out}")
 
 
 def gif_page(gif: bytes, title: str) -> str:
     """A page with nothing but the GIF (inline, as a data URI) and its title."""
-    data = base64.b64encode(gif).decode("ascii")
     name = html.escape(title)
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{name}</title>'
         '</head>\n<body style="margin:0;font-family:sans-serif">'
         f'<p style="margin:4px">{name}</p><img alt="{name}" '
-        f'style="image-rendering:pixelated" src="data:image/gif;base64,{data}">'
+        f'style="image-rendering:pixelated" src="{data_uri(gif, "image/gif")}">'
         "</body></html>\n"
     )
 

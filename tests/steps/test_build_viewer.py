@@ -14,6 +14,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
 from nca_steps.damage import disc_radius
+from nca_steps.images import preview_png
 from nca_steps.model import ALIVE_THRESHOLD, ALPHA, HIDDEN, Params, flatten, rollout
 from nca_steps.viewer.chromium import viewer_state
 from tests.conftest import make_tiny_target, run_module
@@ -26,7 +27,7 @@ def trained(tmp_path_factory):
     """A folder with the 10 x 12 tiny target and a model trained on it by the train step
     (adam: a pattern that grows and holds within seconds)."""
     folder = tmp_path_factory.mktemp("trained")
-    np.save(folder / "target.npy", make_tiny_target())
+    save_target(folder, make_tiny_target())
     proc = run_module(
         "nca_steps.steps.train", "--target", folder / "target.npy",
         "--params-out", folder / "params.npy", "--metrics-out", folder / "metrics.csv",
@@ -39,11 +40,17 @@ def trained(tmp_path_factory):
 
 @pytest.fixture
 def viewer(tmp_path, trained):
-    for name in ("target.npy", "params.npy"):
+    for name in ("target.npy", "preview.png", "params.npy"):
         shutil.copy(trained / name, tmp_path / name)
     proc = build(tmp_path)
     assert proc.returncode == 0, proc.stderr
     return tmp_path / "viewer.html"
+
+
+def save_target(folder, target: np.ndarray) -> None:
+    """The target as prepare_target leaves it: the array and its picture."""
+    np.save(folder / "target.npy", target)
+    (folder / "preview.png").write_bytes(preview_png(target, 4))
 
 
 def build(tmp_path, params: str = "params.npy"):
@@ -53,6 +60,8 @@ def build(tmp_path, params: str = "params.npy"):
         tmp_path / params,
         "--target",
         tmp_path / "target.npy",
+        "--preview",
+        tmp_path / "preview.png",
         "--steps",
         str(STEPS),
         "--title",
@@ -102,7 +111,7 @@ def edge_vector(channels: int = 16) -> np.ndarray:
 def test_cells_kept_alive_only_by_a_cleared_neighbour_survive_as_in_jax(chromium, tmp_path):
     """Known answer: after one step from the seed, the ring around it survives (with negative
     alpha) only because the cells beyond it rose above 0.1 before being cleared."""
-    np.save(tmp_path / "target.npy", make_tiny_target())
+    save_target(tmp_path, make_tiny_target())
     np.save(tmp_path / "params.npy", edge_vector())
     assert build(tmp_path).returncode == 0
     open_paused(chromium, tmp_path / "viewer.html", "fire=1")
@@ -184,11 +193,11 @@ def test_the_page_is_self_contained(viewer):
 
 
 def test_wrong_vector_length_is_one_line(tmp_path, tiny_target):
-    np.save(tmp_path / "target.npy", tiny_target)
+    save_target(tmp_path, tiny_target)
     np.save(tmp_path / "short.npy", np.zeros(100, np.float32))
     proc = build(tmp_path, "short.npy")
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
         "error: parameter vector has shape (100,); 16 channels need (8336,)"
     )
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["short.npy", "target.npy"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["preview.png", "short.npy", "target.npy"]

@@ -36,6 +36,7 @@ rule build_viewer:
     input:
         params="results/runs/{target}/{combination}/seed{seed}/params.npy",
         target="results/targets/{target}/target.npy",
+        preview="results/targets/{target}/preview.png",
     output:
         run_report(
             "results/runs/{target}/{combination}/seed{seed}/viewer.html", "viewer", "live viewer"
@@ -55,6 +56,7 @@ rule build_viewer:
         runtime=5,
     shell:
         "python -m nca_steps.steps.build_viewer --params {input.params} --target {input.target} "
+        "--preview {input.preview} "
         "--channels {params.channels} --fire-rate {params.fire_rate} --steps {params.steps} "
         "--title '{wildcards.target} / {wildcards.combination} / seed {wildcards.seed}' "
         "--html-out {output} > {log} 2>&1"
