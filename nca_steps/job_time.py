@@ -1,10 +1,11 @@
 """How long a training job may run: the ``runtime`` a cluster's scheduler gets, estimated from
 the work of a generation, since a job over its time limit is stopped (and resumed on retry).
 
-The rate was measured on the development CPU (benchmarks/RESULTS.md, 2026-11-26): 0.081 s a
-generation at the defaults on one thread (32 members x 32 steps x 28x28 cells) and 1.36 s at the
-notebook's settings on two (128 x 90 x 48x48): 1.0e-7 s per cell update per thread. A GPU is
-far faster; there, or on a slower CPU, set ``training.seconds_per_generation`` in the config.
+The rate was measured on a 2-core AMD EPYC Zen 4 with AVX-512 (benchmarks/RESULTS.md,
+2026-11-26): 0.081 s a generation at the defaults on one thread (32 members x 32 steps x 28x28
+cells) and 1.36 s at the notebook's settings on two (128 x 90 x 48x48): 1.0e-7 s per cell
+update per thread; the margin covers a Zen 3 without AVX-512, 2.4-3x slower. A GPU is far
+faster; there, or on a still slower CPU, set ``training.seconds_per_generation`` in the config.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import math
 
 CELL_UPDATE_SECONDS = 1.0e-7  # one cell's update on one CPU thread
 STARTUP_SECONDS = 120  # imports, the compile, the first checkpoint
-MARGIN = 2.0  # slower or busier nodes than the one measured
+MARGIN = 3.0  # slower or busier nodes: a 2-core Zen 3 without AVX-512 is 2.4-3x slower
 
 
 def seconds_per_generation(pop_size: int, steps: int, cells: int, threads: int) -> float:

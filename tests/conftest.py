@@ -1,22 +1,40 @@
-"""Shared fixtures: the repository root, a tiny target, and a subprocess runner."""
+"""Shared fixtures: the repository root, a tiny target, a subprocess runner, one browser, and one
+JAX compilation cache for the whole session."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-import jax
-import numpy as np
-import pytest
-from jax.flatten_util import ravel_pytree
+# Every step the tests start (and every Snakemake job) compiles the same few small shapes: with
+# one persistent cache for the session, only the first compiles them (a step's 7 s of compiling
+# becomes 1 s); results are the same executable either way. Set before JAX is imported, so this
+# process and every child use it. A cache given from outside (JAX_COMPILATION_CACHE_DIR) is kept.
+OWN_JAX_CACHE = "JAX_COMPILATION_CACHE_DIR" not in os.environ
+if OWN_JAX_CACHE:
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="nca-steps-jax-cache-")
+os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+os.environ["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "-1"
 
-from nca_steps import reference
-from nca_steps.viewer import chromium as chromium_browser
+import jax  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from jax.flatten_util import ravel_pytree  # noqa: E402
+
+from nca_steps import reference  # noqa: E402
+from nca_steps.viewer import chromium as chromium_browser  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Seconds any wait in the tests (for a file, a log line, a page, a SLURM job) gives up after.
+# Only a hang should reach it: no test waits for a time to pass or races the machine's speed.
+PATIENCE = 600
 
 
 def make_tiny_target() -> np.ndarray:
@@ -38,9 +56,10 @@ def notebook_vector(seed: int = 0) -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
-def chromium():
-    """One headless Debian Chromium for the session's browser tests. Skipped where it is not
-    installed, unless NCA_STEPS_REQUIRE_BROWSER is set (.ci/run sets it, having installed it)."""
+def browser():
+    """One headless Debian Chromium for the session's browser tests, quit when the session ends.
+    Skipped where it is not installed, unless NCA_STEPS_REQUIRE_BROWSER is set (.ci/run sets it,
+    having installed it)."""
     if not chromium_browser.installed():
         message = "Debian's chromium and chromium-driver are not installed (.ci/run installs them)"
         if os.environ.get("NCA_STEPS_REQUIRE_BROWSER"):
@@ -49,6 +68,39 @@ def chromium():
     driver = chromium_browser.headless_chromium()
     yield driver
     driver.quit()
+
+
+@pytest.fixture
+def chromium(browser):
+    """The session's browser for one test, which leaves it on a blank page: a viewer left
+    playing would keep a core busy through every test after it."""
+    browser.switch_to.default_content()
+    browser.get("about:blank")
+    yield browser
+    browser.switch_to.default_content()
+    browser.get("about:blank")
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if OWN_JAX_CACHE:  # the process that made the cache removes it
+        shutil.rmtree(os.environ["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
+
+
+def made_once(tmp_path_factory, worker_id: str, name: str, make: Callable[[Path], None]) -> Path:
+    """The folder ``name`` that ``make(folder)`` fills once for the whole test session, however
+    many test processes (pytest-xdist workers) ask for it: the first makes it under a lock in
+    the folder they share, the others wait and reuse it. Read it, do not change it."""
+    own = tmp_path_factory.getbasetemp()
+    shared = own if worker_id == "master" else own.parent  # xdist: one basetemp per worker
+    folder, done = shared / name, shared / f"{name}.made"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a maker that failed, or a half-made one
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
 
 
 @pytest.fixture
@@ -84,3 +136,11 @@ def venv_env() -> dict[str, str]:
     """This environment with its own executables (snakemake, ruff, python) first on PATH, as an
     activated virtual environment has them."""
     return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The SLURM tests first, the rest after them in pytest-randomly's order: the SLURM tests
+    mostly wait on the cluster, so the parallel test processes (pyproject.toml: ``-n 6
+    --dist loadgroup``) run the rest meanwhile instead of after them."""
+    items.sort(key=lambda item: item.path.name != "test_slurm.py")

@@ -204,7 +204,11 @@ def test_two_devices_agree_with_one_and_compile_once(tiny_target, tmp_path):
         [sys.executable, str(script), str(tmp_path / "target.npy"), str(tmp_path / "pop.npy")],
         capture_output=True,
         text=True,
-        env={**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2"},
+        # without the session's compilation cache: a cache hit would hide a compile from the count
+        env={
+            **{k: v for k, v in os.environ.items() if k != "JAX_COMPILATION_CACHE_DIR"},
+            "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+        },
     )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()

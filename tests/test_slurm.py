@@ -9,16 +9,18 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 
-from tests.conftest import ROOT, tracked_copy, venv_env
+from tests.conftest import PATIENCE, ROOT, tracked_copy, venv_env
 
 PROFILE = ROOT / "workflow" / "profiles" / "slurm"
 # This cluster has no accounts and no accounting database (so squeue, not sacct, reports job
@@ -41,13 +43,28 @@ def slurm_ready() -> bool:
 
 
 @pytest.fixture(scope="session")
-def slurm() -> None:
+def slurm_up() -> None:
     """A running local SLURM: started (installed if need be) by .ci/slurm-up, which needs root."""
     if not slurm_ready():
         if os.geteuid() != 0:
             pytest.skip("no SLURM here, and starting one needs root: sudo bash .ci/slurm-up")
         subprocess.run(["bash", str(ROOT / ".ci" / "slurm-up")], check=True)
     assert slurm_ready()
+
+
+@pytest.fixture
+def slurm(slurm_up, tmp_path) -> Iterator[None]:
+    """The local SLURM for one test; jobs the test left queued or running (it failed) are
+    cancelled, so that no later test finds them."""
+    yield
+    queue = subprocess.run(["squeue", "-h", "-o", "%i %Z"], capture_output=True, text=True)
+    left = [
+        j
+        for j, workdir in map(str.split, queue.stdout.splitlines())
+        if tmp_path.as_posix() in workdir
+    ]
+    if left:
+        subprocess.run(["scancel", *left], check=False)
 
 
 def workdir_with(path: Path, config: dict) -> Path:
@@ -159,15 +176,14 @@ def test_training_jobs_ask_slurm_for_a_gpu(slurm, tmp_path):
     assert requests == [("evaluate", "N/A")] * 2 + [("train", "gres:gpu:1")] * 2, requests
 
 
-def long_training(generations: int, checkpoint_every: int = 1000) -> dict:
-    """One 20-px target, about 0.09 s a generation on one core of the development machine."""
+def long_training(checkpoint_every: int) -> dict:
+    """The tiny config's lizard for 2,000 generations (seconds on a CPU): the tests below freeze
+    its job once it is at work, so how fast this machine trains decides nothing."""
     return {
         **TINY,
         "targets": {"lizard": "🦎"},
-        "target_size": 20,
-        "target_padding": 4,
-        "hyperparameters": {"generations": generations},
-        "training": {"checkpoint_every": checkpoint_every, "log_every": 100, "retries": 3},
+        "hyperparameters": {**TINY["hyperparameters"], "generations": 2000},
+        "training": {"checkpoint_every": checkpoint_every, "log_every": 10, "retries": 3},
     }
 
 
@@ -176,52 +192,110 @@ def reference_run(workdir: Path) -> subprocess.Popen:
     return snakemake(workdir, "--cores", "1", popen=True)
 
 
+def training_process(workdir: Path) -> int | None:
+    """The pid of the train step's Python running in ``workdir`` (not the shell around it)."""
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            if b"nca_steps.steps.train" in argv and Path(os.readlink(entry / "cwd")) == workdir:
+                return int(entry.name)
+        except (OSError, ValueError):  # not a process, or one that ended meanwhile
+            continue
+    return None
+
+
+def freeze_job_once(proc: subprocess.Popen, workdir: Path, ready: Callable[[], bool]) -> int:
+    """SIGSTOP the submitted training job's process as soon as ``ready()``: then it is still in
+    its generation whenever SLURM comes to end it, however fast this machine trains (as in a
+    generation that takes as long as it takes). Returns its pid."""
+    deadline = time.monotonic() + PATIENCE
+    pid = None
+    while pid is None:
+        assert proc.poll() is None and time.monotonic() < deadline, snakemake_out(workdir)
+        pid = training_process(workdir)
+        time.sleep(0.01)
+    while not ready():  # found, now watched closely
+        assert proc.poll() is None and time.monotonic() < deadline, snakemake_out(workdir)
+        time.sleep(0.001)
+    os.kill(pid, signal.SIGSTOP)
+    return pid
+
+
+def thaw_on_sigterm(pid: int) -> None:
+    """Once scancel's SIGTERM is pending on the frozen process, SIGCONT it (unless SLURM did):
+    it ends its generation, checkpoints and exits within SLURM's KillWait."""
+    deadline = time.monotonic() + PATIENCE
+    sigterm = 1 << (signal.SIGTERM - 1)
+    while time.monotonic() < deadline:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except FileNotFoundError:  # SLURM sent SIGCONT itself; the job handled its SIGTERM
+            return
+        pending = [int(line.split()[1], 16) for line in status.splitlines() if "Pnd:" in line]
+        if any(mask & sigterm for mask in pending):
+            os.kill(pid, signal.SIGCONT)
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"no SIGTERM reached the frozen training (pid {pid})")
+
+
+def train_log(workdir: Path) -> str:
+    path = workdir / "logs" / "train" / "lizard" / "base" / "seed1.log"
+    return path.read_text() if path.exists() else ""
+
+
 def test_time_limit_stops_training_and_the_retry_resumes_bit_identical(slurm, tmp_path):
-    config = long_training(1000)  # about 90 s: the first attempt outlasts its 1-minute limit
+    config = long_training(checkpoint_every=50)
     reference = reference_run(workdir_with(tmp_path / "local", config))
     cluster = workdir_with(tmp_path / "slurm", config)
-    proc = through_slurm(cluster, "--set-resources", "train:runtime=1")  # 1 minute per attempt
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, log
-    attempts = [state for rule, state in submitted(log) if rule == "train"]
-    assert attempts[0] == "TIMEOUT" and attempts[-1] == "COMPLETED", attempts
-    # (the log holds the last attempt only) it resumed from the checkpoint written on SIGTERM,
-    # at a generation where no periodic checkpoint (every 1000) was due
-    train_log = (cluster / "logs" / "train" / "lizard" / "base" / "seed1.log").read_text()
-    resumed = re.search(
-        r"resuming from results/checkpoints/lizard/base/seed1.npz at generation (\d+)", train_log
+    partial = cluster / "results" / "runs" / "lizard" / "base" / "seed1" / "metrics.partial.csv"
+    # the first attempt gets SLURM's shortest limit, 1 minute; a retry, all the time it needs
+    proc = through_slurm(
+        cluster, "--set-resources", "train:runtime=1 if attempt < 2 else 60", popen=True
     )
-    assert resumed and int(resumed[1]) % 1000, train_log
+    # frozen after its first checkpoint (generation 50), the first attempt is in a generation
+    # that outlasts its limit. SLURM's SIGTERM then either wakes it (SIGCONT) to checkpoint
+    # that generation, or srun ends the job step first and the retry resumes from generation
+    # 50: both were seen here, and both must end bit-identical
+    freeze_job_once(proc, cluster, partial.exists)
+    assert proc.wait() == 0, snakemake_out(cluster)
+    attempts = [state for rule, state in submitted(snakemake_out(cluster)) if rule == "train"]
+    assert attempts == ["TIMEOUT", "COMPLETED"], attempts
+    # (the log holds the last attempt only)
+    resumed = re.search(
+        r"resuming from results/checkpoints/lizard/base/seed1.npz at generation (\d+)",
+        train_log(cluster),
+    )
+    assert resumed and 50 <= int(resumed[1]) < 2000, train_log(cluster)
     assert reference.wait() == 0, snakemake_out(tmp_path / "local")
     assert run_results(cluster, "lizard") == run_results(tmp_path / "local", "lizard")
 
 
 def test_scancel_then_rerun_ends_bit_identical(slurm, tmp_path):
-    # short enough for the rerun to end before the executor's third status check (36 s after
-    # submitting: the plugin waits 10 s longer each time it finds no job finished)
-    config = long_training(250, checkpoint_every=50)
+    config = long_training(checkpoint_every=5000)  # no checkpoint falls due: SIGTERM's only
     reference = reference_run(workdir_with(tmp_path / "local", config))
     cluster = workdir_with(tmp_path / "slurm", config)
-    partial = cluster / "results" / "runs" / "lizard" / "base" / "seed1" / "metrics.partial.csv"
     proc = through_slurm(cluster, popen=True)
-    deadline = time.monotonic() + 300
-    job = None
-    while job is None:
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(1)
-        running = subprocess.run(
-            ["squeue", "-h", "-t", "running", "-o", "%i %k"], capture_output=True, text=True
-        ).stdout
-        found = [line.split()[0] for line in running.splitlines() if "rule_train" in line]
-        job = found[0] if found and partial.exists() else None
-    subprocess.run(["scancel", job], check=True)
+    pid = freeze_job_once(proc, cluster, lambda: "gen 10/2000" in train_log(cluster))
+    running = subprocess.run(
+        ["squeue", "-h", "-t", "running", "-o", "%i %k %Z"], capture_output=True, text=True
+    ).stdout
+    jobs = [
+        job
+        for job, name, where in map(str.split, running.splitlines())
+        if "rule_train" in name and where == cluster.as_posix()
+    ]
+    assert len(jobs) == 1, running
+    subprocess.run(["scancel", jobs[0]], check=True)
+    thaw_on_sigterm(pid)
     if proc.wait() != 0:  # the rule's retries may already have run it again; if not, rerun
         rerun = through_slurm(cluster)
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     states = [state for rule, state in submitted(snakemake_out(cluster)) if rule == "train"]
     assert states[0] == "CANCELLED" and states[-1] == "COMPLETED", states
-    train_log = (cluster / "logs" / "train" / "lizard" / "base" / "seed1.log").read_text()
-    assert "resuming from results/checkpoints/lizard/base/seed1.npz" in train_log
+    # from the checkpoint written on scancel's SIGTERM, where the job was frozen
+    resumed = re.search(r"resuming from \S+ at generation (\d+)", train_log(cluster))
+    assert resumed and 10 <= int(resumed[1]) < 2000, train_log(cluster)
     assert reference.wait() == 0, snakemake_out(tmp_path / "local")
     assert run_results(cluster, "lizard") == run_results(tmp_path / "local", "lizard")
 

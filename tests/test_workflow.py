@@ -1,17 +1,13 @@
-"""The real Snakefile on a tiny config in a temporary folder."""
+"""The real Snakefile on a tiny config in a temporary folder: a whole run, its outputs, report
+and viewers, and what a rerun does."""
 
 from __future__ import annotations
 
 import base64
 import csv
 import json
-import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import jax
@@ -22,72 +18,22 @@ from PIL import Image
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
-from nca_steps import hyperparameters
 from nca_steps.metrics import read_metrics
 from nca_steps.model import rollout
 from nca_steps.steps import plot_overview
 from nca_steps.viewer.chromium import viewer_state
-from tests.conftest import ROOT
-
-TINY = {
-    "targets": {"lizard": "🦎", "disc": "disc.png"},
-    "target_size": 8,
-    "target_padding": 2,
-    "emoji": {"sources": ["shipped"]},
-    "hyperparameters": {
-        "algorithm": "pgpe",
-        "pop_size": 4,
-        "lr": 0.08,
-        "generations": 3,
-        "steps": 4,
-        "loss_every": 2,
-        "fire_rate": 0.5,
-        "channels": 16,
-    },
-    "seeds": [1],
-    "combinations": {"base": {}},
-    "training": {"log_every": 1},
-    "evaluation": {"rollouts": 2, "horizon": 2},
-}
+from tests.conftest import PATIENCE, made_once
+from tests.workflow import TINY, planned_jobs, snakemake
 
 
-def snakemake(workdir: Path, *args: str, config: dict | None = None) -> subprocess.CompletedProcess:
-    if config is not None:
-        (workdir / "tiny.yaml").write_text(
-            yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
-        )
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(workdir / "tiny.yaml"),
-        "--replace-workflow-config",
-        *args,
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True)
+@pytest.fixture(scope="session")
+def done(tmp_path_factory, worker_id) -> Path:
+    """A finished run of the whole pipeline, two seeds per (target, combination), made once
+    for all test processes."""
+    return made_once(tmp_path_factory, worker_id, "workflow_run", run_pipeline)
 
 
-def planned_jobs(workdir: Path) -> dict[str, int]:
-    proc = snakemake(workdir, "--dry-run")
-    assert proc.returncode == 0, proc.stderr + proc.stdout
-    out = proc.stdout + proc.stderr
-    if "Nothing to be done" in out:
-        return {}
-    table = out.split("Job stats:")[1].split("Reasons:")[0]
-    return {
-        m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"
-    }
-
-
-@pytest.fixture(scope="module")
-def done(tmp_path_factory) -> Path:
-    """A finished run of the whole pipeline, two seeds per (target, combination)."""
-    workdir = tmp_path_factory.mktemp("run")
+def run_pipeline(workdir: Path) -> None:
     disc = np.zeros((12, 12, 4), np.uint8)
     disc[3:9, 3:9] = (30, 120, 200, 255)
     Image.fromarray(disc).save(workdir / "disc.png")
@@ -109,7 +55,6 @@ def done(tmp_path_factory) -> Path:
     }
     proc = snakemake(workdir, "--cores", "2")
     assert proc.returncode == 0, proc.stderr
-    return workdir
 
 
 @pytest.fixture
@@ -255,13 +200,15 @@ def test_report_holds_every_run_and_the_summary(done_copy, chromium, tmp_path):
         for seed in (1, 2):
             row = next(r for r in rows() if r.text == f"{seed} live viewer")
             row.find_element(By.CSS_SELECTOR, "a[iconname=eye]").click()
-            frame = WebDriverWait(chromium, 10).until(
+            frame = WebDriverWait(chromium, PATIENCE).until(
                 lambda d: d.find_element(By.TAG_NAME, "iframe")
             )
             chromium.switch_to.frame(frame)
-            WebDriverWait(chromium, 10).until(lambda d: d.execute_script("return !!window.nca"))
+            WebDriverWait(chromium, PATIENCE).until(
+                lambda d: d.execute_script("return !!window.nca")
+            )
             assert chromium.find_element(By.TAG_NAME, "h1").text == f"{target} / base / seed {seed}"
-            assert WebDriverWait(chromium, 10).until(
+            assert WebDriverWait(chromium, PATIENCE).until(
                 lambda d: d.execute_script("return window.nca.model.steps") > 0  # it plays
             )
             chromium.switch_to.default_content()
@@ -270,7 +217,7 @@ def test_report_holds_every_run_and_the_summary(done_copy, chromium, tmp_path):
 
 def click_link(driver, text: str) -> None:
     """Click the report's link with this text (the report is one page of scripts)."""
-    link = WebDriverWait(driver, 10).until(
+    link = WebDriverWait(driver, PATIENCE).until(
         lambda d: next((a for a in d.find_elements(By.TAG_NAME, "a") if a.text == text), None)
     )
     link.click()
@@ -327,177 +274,3 @@ def test_new_combination_runs_only_new_jobs(done_copy):
     jobs = planned_jobs(done)
     assert jobs["train"] == 2 and jobs["evaluate"] == 2 and "prepare_target" not in jobs
     assert "fetch_emoji" not in jobs
-
-
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        (
-            {"tragets": {}},
-            "config error at top level: Additional properties are not allowed ('tragets'",
-        ),
-        (
-            {"hyperparameters": {**TINY["hyperparameters"], "pop_size": 5}},
-            "config error at hyperparameters.pop_size: 5 is not a multiple of 2",
-        ),
-        (
-            {"hyperparameters": {**TINY["hyperparameters"], "steps": 5}},
-            "config error at combinations.base: steps 5 is not a multiple of loss_every 2",
-        ),
-        ({"targets": {"x": "hello"}}, "config error at targets.x: 'hello' is not a single emoji"),
-        (
-            {"targets": {"a": "🦎", "b": "🦎"}},
-            "config error at targets.b: emoji 🦎 is listed twice",
-        ),
-        ({"targets": {"bad name": "🦎"}}, "config error at targets: 'bad name' does not match"),
-        ({"targets": 5}, "config error at targets: 5 is not of type 'object', 'array', 'string'"),
-        (
-            {"targets": ["🦎", "lizard"]},
-            "config error at targets: 'lizard' is not a list of emojis",
-        ),
-        ({"targets": "❤️❤"}, "config error at targets: ❤️ and ❤ are both named 'red_heart'"),
-        ({"combinations": {"c": {"lr": "fast"}}}, "config error at combinations.c"),
-        (
-            {"combinations": {"c": {"seed": 3}}},
-            "config error at combinations.c.seed: runs take their seeds from the top-level list "
-            "seeds (e.g. seeds: [3])",
-        ),
-        ({"seeds": [1, 1]}, "config error at seeds: [1, 1] has non-unique elements"),
-        ({"seeds": [-1]}, "config error at seeds.0: -1 is less than the minimum of 0"),
-        ({"combinations": {"a/b": {}}}, "config error at combinations: 'a/b' does not match"),
-        ({"combinations": {"c": {"algorithm": "cma"}}}, "config error at combinations.c"),
-        ({"target_size": 0}, "config error at target_size: 0 is less than the minimum of 3"),
-        (
-            {"hyperparameters": {"pop_size": 32.0}},
-            "config error at combinations.base: pop_size 32.0 is invalid; use an even integer",
-        ),
-        (
-            {"combinations": {"c": {"lr": float("nan")}}},
-            "config error at combinations.c: lr nan is invalid; use a number > 0",
-        ),
-        (
-            {"hyperparameters": {**TINY["hyperparameters"], "generations": 0}},
-            "config error at hyperparameters.generations: 0 is less than the minimum of 1",
-        ),
-    ],
-)
-def test_bad_config_is_one_clear_error(tmp_path, change, message):
-    proc = snakemake(tmp_path, "--dry-run", config={**TINY, **change})
-    assert proc.returncode != 0
-    assert message in proc.stderr + proc.stdout
-
-
-def test_a_target_list_is_a_whole_config(tmp_path):
-    """Every other key has a default: the hyperparameters' come from nca_steps.hyperparameters."""
-    proc = snakemake(
-        tmp_path, "--dry-run", "--printshellcmds", config={"targets": {"lizard": "🦎"}}
-    )
-    assert proc.returncode == 0, proc.stderr
-    flags = " ".join(f"{h.flag} {h.default}" for h in hyperparameters.HYPERPARAMETERS)
-    train = [line for line in proc.stdout.splitlines() if "nca_steps.steps.train" in line]
-    assert len(train) == 1 and flags in train[0]
-    assert "results/runs/lizard/base/seed1/params.npy" in train[0]
-    assert "--size 20 --padding 4" in proc.stdout
-
-
-@pytest.mark.parametrize("targets", [["🦎", "🐸"], "🦎🐸", "🦎, 🐸"])
-def test_targets_as_a_list_of_emojis_are_named_by_them(tmp_path, targets):
-    proc = snakemake(tmp_path, "--dry-run", config={**TINY, "targets": targets})
-    assert proc.returncode == 0, proc.stderr
-    for name in ("lizard", "frog"):
-        assert f"results/runs/{name}/base/seed1/params.npy" in proc.stdout
-
-
-SHIPPED_CONFIGS = {  # file -> its training jobs
-    "config.yaml": 4,
-    "workflow/configs/tiny.yaml": 2,
-    "workflow/configs/notebook.yaml": 1,
-    "workflow/configs/batch.yaml": 24,
-    "workflow/configs/comparison.yaml": 24,
-}
-
-
-def test_every_shipped_config_is_checked():
-    shipped = {str(p.relative_to(ROOT)) for p in (ROOT / "workflow" / "configs").glob("*.yaml")}
-    assert shipped == set(SHIPPED_CONFIGS) - {"config.yaml"}
-
-
-@pytest.mark.parametrize(("configfile", "train_jobs"), SHIPPED_CONFIGS.items())
-def test_shipped_configs_are_valid(tmp_path, configfile, train_jobs):
-    (tmp_path / "tiny.yaml").write_text((ROOT / configfile).read_text())
-    assert planned_jobs(tmp_path)["train"] == train_jobs
-
-
-def test_key_given_twice_is_refused(tmp_path):
-    text = yaml.safe_dump(TINY, allow_unicode=True, sort_keys=False)
-    (tmp_path / "tiny.yaml").write_text(text + "combinations:\n  base: {}\n")
-    proc = snakemake(tmp_path, "--dry-run")
-    assert proc.returncode != 0
-    assert "'combinations' is given twice" in proc.stderr + proc.stdout
-
-
-def test_missing_image_target_is_named(tmp_path):
-    proc = snakemake(tmp_path, "--dry-run", config={**TINY, "targets": {"logo": "nope.png"}})
-    assert proc.returncode != 0
-    assert "nope.png" in proc.stderr + proc.stdout
-
-
-def test_lint_is_clean():
-    proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
-@pytest.mark.parametrize(
-    "sig",
-    [
-        signal.SIGKILL,  # a power loss: the README's two commands finish it
-        signal.SIGINT,  # Ctrl-C in the terminal: rerunning finishes it
-        signal.SIGTERM,  # the whole process group terminated: rerunning finishes it
-    ],
-)
-def test_stopped_snakemake_resumes_training(tmp_path, sig):
-    config = {
-        **TINY,
-        "targets": {"lizard": "🦎"},
-        "hyperparameters": {**TINY["hyperparameters"], "generations": 5000},
-        # no retries: Snakemake sometimes sees the job's exit on the signal before the signal
-        # itself, and would then run it again (from its checkpoint) instead of stopping
-        "training": {"checkpoint_every": 5, "log_every": 50, "retries": 0},
-    }
-    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
-    cmd = [
-        sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory",
-        str(tmp_path), "--configfile", str(tmp_path / "tiny.yaml"), "--replace-workflow-config",
-        "--cores", "1",
-    ]  # fmt: skip
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    checkpoint = tmp_path / "results" / "checkpoints" / "lizard" / "base" / "seed1.npz"
-    deadline = time.monotonic() + 300
-    while not checkpoint.exists():
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
-    time.sleep(0.2)  # some generations past the first checkpoint
-    os.killpg(proc.pid, sig)
-    proc.wait()
-    run = tmp_path / "results" / "runs" / "lizard" / "base" / "seed1"
-    assert not (run / "params.npy").exists() and not (run / "metrics.csv").exists()
-    assert checkpoint.exists()
-    if sig != signal.SIGKILL:  # the job got the signal too: it checkpointed its last generation
-        log = (tmp_path / "logs" / "train" / "lizard" / "base" / "seed1.log").read_text()
-        assert re.search(rf"stopped by {sig.name} after generation \d+; checkpoint", log), log
-    if sig == signal.SIGKILL:
-        unlock = subprocess.run([*cmd, "--unlock"], capture_output=True, text=True)
-        assert unlock.returncode == 0, unlock.stderr
-    resumed = subprocess.run(cmd, capture_output=True, text=True)
-    assert resumed.returncode == 0, resumed.stderr
-    assert (
-        "resuming from"
-        in (tmp_path / "logs" / "train" / "lizard" / "base" / "seed1.log").read_text()
-    )
-    with open(run / "metrics.csv", newline="") as f:
-        assert [int(r["generation"]) for r in csv.DictReader(f)] == list(range(5000))
-    assert not checkpoint.exists()

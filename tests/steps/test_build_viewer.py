@@ -17,25 +17,28 @@ from nca_steps.damage import disc_radius
 from nca_steps.images import preview_png
 from nca_steps.model import ALIVE_THRESHOLD, ALPHA, HIDDEN, Params, flatten, rollout
 from nca_steps.viewer.chromium import viewer_state
-from tests.conftest import make_tiny_target, run_module
+from tests.conftest import made_once, make_tiny_target, run_module
 
 STEPS = 32  # the training steps these tests compare over twice
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory, worker_id):
     """A folder with the 10 x 12 tiny target and a model trained on it by the train step
-    (adam: a pattern that grows and holds within seconds)."""
-    folder = tmp_path_factory.mktemp("trained")
+    (adam, 8 rollouts a step: a pattern that grows and holds within seconds), made once for all
+    test processes."""
+    return made_once(tmp_path_factory, worker_id, "trained_viewer", train_tiny)
+
+
+def train_tiny(folder) -> None:
     save_target(folder, make_tiny_target())
     proc = run_module(
         "nca_steps.steps.train", "--target", folder / "target.npy",
         "--params-out", folder / "params.npy", "--metrics-out", folder / "metrics.csv",
         "--checkpoint", folder / "checkpoint.npz", "--algorithm", "adam",
-        "--generations", "100", "--steps", str(STEPS),
+        "--pop-size", "8", "--generations", "100", "--steps", str(STEPS),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    return folder
 
 
 @pytest.fixture

@@ -24,9 +24,12 @@ rule train:
         runtime=train_runtime,
         gpu=config["training"]["gpus"],
     retries: config["training"]["retries"]
+    # exec: no shell stays between Snakemake and the step. On a SLURM time limit or scancel every
+    # process of the job gets SIGTERM; a shell in between would die at once, the job step would
+    # end and SLURM would kill the training before it wrote its checkpoint.
     shell:
         "XLA_PYTHON_CLIENT_PREALLOCATE=false "
-        "python -m nca_steps.steps.train --target {input.target} --params-out {output.params} "
+        "exec python -m nca_steps.steps.train --target {input.target} --params-out {output.params} "
         "--metrics-out {output.metrics} --checkpoint {params.checkpoint} "
         "--checkpoint-every {params.checkpoint_every} --log-every {params.log_every} "
         "--threads {threads} {params.hyperparameters} > {log} 2>&1"

@@ -1,0 +1,134 @@
+"""The config as the real Snakefile checks it (``snakemake --dry-run``): one clear line for each
+bad key, defaults for the rest, every shipped config valid; and ``snakemake --lint``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from nca_steps import hyperparameters
+from tests.conftest import ROOT
+from tests.workflow import TINY, planned_jobs, snakemake
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"tragets": {}},
+            "config error at top level: Additional properties are not allowed ('tragets'",
+        ),
+        (
+            {"hyperparameters": {**TINY["hyperparameters"], "pop_size": 5}},
+            "config error at hyperparameters.pop_size: 5 is not a multiple of 2",
+        ),
+        (
+            {"hyperparameters": {**TINY["hyperparameters"], "steps": 5}},
+            "config error at combinations.base: steps 5 is not a multiple of loss_every 2",
+        ),
+        ({"targets": {"x": "hello"}}, "config error at targets.x: 'hello' is not a single emoji"),
+        (
+            {"targets": {"a": "🦎", "b": "🦎"}},
+            "config error at targets.b: emoji 🦎 is listed twice",
+        ),
+        ({"targets": {"bad name": "🦎"}}, "config error at targets: 'bad name' does not match"),
+        ({"targets": 5}, "config error at targets: 5 is not of type 'object', 'array', 'string'"),
+        (
+            {"targets": ["🦎", "lizard"]},
+            "config error at targets: 'lizard' is not a list of emojis",
+        ),
+        ({"targets": "❤️❤"}, "config error at targets: ❤️ and ❤ are both named 'red_heart'"),
+        ({"combinations": {"c": {"lr": "fast"}}}, "config error at combinations.c"),
+        (
+            {"combinations": {"c": {"seed": 3}}},
+            "config error at combinations.c.seed: runs take their seeds from the top-level list "
+            "seeds (e.g. seeds: [3])",
+        ),
+        ({"seeds": [1, 1]}, "config error at seeds: [1, 1] has non-unique elements"),
+        ({"seeds": [-1]}, "config error at seeds.0: -1 is less than the minimum of 0"),
+        ({"combinations": {"a/b": {}}}, "config error at combinations: 'a/b' does not match"),
+        ({"combinations": {"c": {"algorithm": "cma"}}}, "config error at combinations.c"),
+        ({"target_size": 0}, "config error at target_size: 0 is less than the minimum of 3"),
+        (
+            {"hyperparameters": {"pop_size": 32.0}},
+            "config error at combinations.base: pop_size 32.0 is invalid; use an even integer",
+        ),
+        (
+            {"combinations": {"c": {"lr": float("nan")}}},
+            "config error at combinations.c: lr nan is invalid; use a number > 0",
+        ),
+        (
+            {"hyperparameters": {**TINY["hyperparameters"], "generations": 0}},
+            "config error at hyperparameters.generations: 0 is less than the minimum of 1",
+        ),
+    ],
+)
+def test_bad_config_is_one_clear_error(tmp_path, change, message):
+    proc = snakemake(tmp_path, "--dry-run", config={**TINY, **change})
+    assert proc.returncode != 0
+    assert message in proc.stderr + proc.stdout
+
+
+def test_a_target_list_is_a_whole_config(tmp_path):
+    """Every other key has a default: the hyperparameters' come from nca_steps.hyperparameters."""
+    proc = snakemake(
+        tmp_path, "--dry-run", "--printshellcmds", config={"targets": {"lizard": "🦎"}}
+    )
+    assert proc.returncode == 0, proc.stderr
+    flags = " ".join(f"{h.flag} {h.default}" for h in hyperparameters.HYPERPARAMETERS)
+    train = [line for line in proc.stdout.splitlines() if "nca_steps.steps.train" in line]
+    assert len(train) == 1 and flags in train[0]
+    assert "results/runs/lizard/base/seed1/params.npy" in train[0]
+    assert "--size 20 --padding 4" in proc.stdout
+
+
+@pytest.mark.parametrize("targets", [["🦎", "🐸"], "🦎🐸", "🦎, 🐸"])
+def test_targets_as_a_list_of_emojis_are_named_by_them(tmp_path, targets):
+    proc = snakemake(tmp_path, "--dry-run", config={**TINY, "targets": targets})
+    assert proc.returncode == 0, proc.stderr
+    for name in ("lizard", "frog"):
+        assert f"results/runs/{name}/base/seed1/params.npy" in proc.stdout
+
+
+SHIPPED_CONFIGS = {  # file -> its training jobs
+    "config.yaml": 4,
+    "workflow/configs/tiny.yaml": 2,
+    "workflow/configs/notebook.yaml": 1,
+    "workflow/configs/batch.yaml": 24,
+    "workflow/configs/comparison.yaml": 24,
+}
+
+
+def test_every_shipped_config_is_checked():
+    shipped = {str(p.relative_to(ROOT)) for p in (ROOT / "workflow" / "configs").glob("*.yaml")}
+    assert shipped == set(SHIPPED_CONFIGS) - {"config.yaml"}
+
+
+@pytest.mark.parametrize(("configfile", "train_jobs"), SHIPPED_CONFIGS.items())
+def test_shipped_configs_are_valid(tmp_path, configfile, train_jobs):
+    (tmp_path / "tiny.yaml").write_text((ROOT / configfile).read_text())
+    assert planned_jobs(tmp_path)["train"] == train_jobs
+
+
+def test_key_given_twice_is_refused(tmp_path):
+    text = yaml.safe_dump(TINY, allow_unicode=True, sort_keys=False)
+    (tmp_path / "tiny.yaml").write_text(text + "combinations:\n  base: {}\n")
+    proc = snakemake(tmp_path, "--dry-run")
+    assert proc.returncode != 0
+    assert "'combinations' is given twice" in proc.stderr + proc.stdout
+
+
+def test_missing_image_target_is_named(tmp_path):
+    proc = snakemake(tmp_path, "--dry-run", config={**TINY, "targets": {"logo": "nope.png"}})
+    assert proc.returncode != 0
+    assert "nope.png" in proc.stderr + proc.stdout
+
+
+def test_lint_is_clean():
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
