@@ -14,8 +14,9 @@ from pathlib import Path
 
 # Every step the tests start (and every Snakemake job) compiles the same few small shapes: with
 # one persistent cache for the session, only the first compiles them (a crfmnes train step's
-# first generation: 6.8 s cold, 1.3 s warm, Zen 4); results are the same executable either way. Set before JAX is imported, so this
-# process and every child use it. A cache given from outside (JAX_COMPILATION_CACHE_DIR) is kept.
+# first generation: 6.8 s cold, 1.3 s warm, Zen 4); results are the same executable either
+# way. Set before JAX is imported, so this process and every child use it. A cache given from
+# outside (JAX_COMPILATION_CACHE_DIR) is kept.
 OWN_JAX_CACHE = "JAX_COMPILATION_CACHE_DIR" not in os.environ
 if OWN_JAX_CACHE:
     os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="nca-steps-jax-cache-")
