@@ -69,10 +69,10 @@ def main() -> None:
     if args.params:
         params = np.load(args.params).astype(np.float32)
     else:
-        params = np.random.default_rng(0).normal(0, 0.05, param_count(HP["channels"]))
+        params = np.random.default_rng(0).normal(0, 0.05, param_count(HP["channels"], HP["hidden"]))
     page = viewer_page(
-        params, target, preview_png(target, 4), HP["channels"], HP["fire_rate"], HP["steps"],
-        "benchmark",
+        params, target, preview_png(target, 4), HP["channels"], HP["hidden"], HP["fire_rate"],
+        HP["steps"], "benchmark",
     )  # fmt: skip
     growth_steps = 2 * HP["steps"]
     with tempfile.TemporaryDirectory() as folder:

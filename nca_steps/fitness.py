@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -23,6 +24,7 @@ from nca_steps.hyperparameters import check_steps
 from nca_steps.model import (
     ALIVE_THRESHOLD,
     ALPHA,
+    HIDDEN,
     Params,
     rotate_sobel,
     seed_grid,
@@ -61,9 +63,15 @@ def window_bounds(height: int, width: int, radius: int) -> tuple[int, int, int, 
 
 
 def grow_window(
-    params: Params, x: jax.Array, keys: jax.Array, radius: int, fire_rate: float
-) -> jax.Array:
-    """Grow ``len(keys)`` steps on the window of ``radius`` around the seed, exactly.
+    params: Params,
+    x: jax.Array,
+    keys: jax.Array,
+    radius: int,
+    fire_rate: float,
+    score: Callable[[jax.Array], jax.Array] | None = None,
+) -> tuple[jax.Array, jax.Array | None]:
+    """Grow ``len(keys)`` steps on the window of ``radius`` around the seed, exactly; return the
+    grid and, with ``score``, the score of the whole grid after each step, ``(len(keys),)``.
 
     Nothing lives farther than ``s`` cells from the seed after step ``s``: a cell outside the
     living mask is zeroed, and the mask reaches one cell beyond the living ones. So a window of
@@ -72,14 +80,42 @@ def grow_window(
     height, width = x.shape[:2]
     top, bottom, left, right = window_bounds(height, width, radius)
 
-    def one_step(w: jax.Array, k: jax.Array) -> tuple[jax.Array, None]:
-        return step(params, w, k, fire_rate), None
+    def whole(w: jax.Array) -> jax.Array:
+        return jnp.pad(w, ((top, height - bottom), (left, width - right), (0, 0)))
 
-    window, _ = jax.lax.scan(one_step, x[top:bottom, left:right], keys)
-    return jnp.pad(window, ((top, height - bottom), (left, width - right), (0, 0)))
+    def one_step(w: jax.Array, k: jax.Array) -> tuple[jax.Array, jax.Array | None]:
+        w = step(params, w, k, fire_rate)
+        return w, None if score is None else score(whole(w))
+
+    window, scores = jax.lax.scan(one_step, x[top:bottom, left:right], keys)
+    return whole(window), scores
 
 
-DEAD = 100.0  # x the empty grid's MSE: the later loss of a pattern with no living cell left
+DEAD = 100.0  # x the empty grid's MSE: the loss of a pattern with no living cell left
+HORIZON_KEY = 2**31 - 1  # folded into a rollout's key to draw its random horizon
+
+
+def is_dead(x: jax.Array) -> jax.Array:
+    """No cell of the grid alive (alpha above the threshold): nothing can grow again."""
+    return ~jnp.any(x[..., ALPHA] > ALIVE_THRESHOLD)
+
+
+def growth_loss(x: jax.Array, target: jax.Array, dead: str) -> jax.Array:
+    """:func:`rgba_mse` of a growth loss step; with ``dead="worst"`` a grid with no living cell
+    scores ``DEAD`` x the empty grid's MSE, worse than every pattern short of a runaway
+    ("mse": the notebook's, the empty grid's MSE, better than a pattern that overshoots)."""
+    mse = rgba_mse(x, target)
+    if dead == "mse":
+        return mse
+    return jnp.where(is_dead(x), DEAD * jnp.mean(jnp.square(target)), mse)
+
+
+def horizon_loss(losses: jax.Array, key: jax.Array, window_loss: str) -> jax.Array:
+    """The loss at the end of growth from the losses of its last steps, ``(window,)``: their
+    mean, or one of them drawn at random per rollout (``window_loss``: "mean" or "random")."""
+    if window_loss == "mean":
+        return jnp.mean(losses)
+    return losses[jax.random.randint(jax.random.fold_in(key, HORIZON_KEY), (), 0, len(losses))]
 
 
 def later_loss(x: jax.Array, target: jax.Array) -> jax.Array:
@@ -95,8 +131,7 @@ def later_loss(x: jax.Array, target: jax.Array) -> jax.Array:
     move towards patterns that live and explode less.
     """
     empty = jnp.mean(jnp.square(target))
-    alive = jnp.any(x[..., ALPHA] > ALIVE_THRESHOLD)
-    return jnp.where(alive, empty * jnp.log1p(rgba_mse(x, target) / empty), DEAD * empty)
+    return jnp.where(is_dead(x), DEAD * empty, empty * jnp.log1p(rgba_mse(x, target) / empty))
 
 
 def member_loss(
@@ -108,26 +143,38 @@ def member_loss(
     steps: int,
     loss_every: int,
     fire_rate: float,
+    hidden: int = HIDDEN,
     angle: float = 0.0,
     experiment: str = "growing",
     later_losses: int = 2,
+    window: int = 1,
+    window_loss: str = "mean",
+    dead: str = "mse",
 ) -> jax.Array:
     """The loss of one rollout from the seed; ``target`` is a constant (not traced).
 
-    ``growing`` (the notebook's): the sum of :func:`rgba_mse` after every ``loss_every`` of
-    ``steps`` updates. ``persistent`` adds :func:`later_loss` at 2, ..., ``later_losses + 1``
-    x ``steps``; ``regenerating`` does too, after erasing a disc at a random centre of the
-    grown pattern (nca_steps/damage.py).
+    ``growing`` (the notebook's): the sum of :func:`growth_loss` after every ``loss_every`` of
+    ``steps`` updates, the last of them (at ``steps``) replaced by :func:`horizon_loss` over the
+    last ``window`` steps (``window`` 1: the notebook's). ``persistent`` adds
+    :func:`later_loss` at 2, ..., ``later_losses + 1`` x ``steps``; ``regenerating`` does too,
+    after erasing a disc at a random centre of the grown pattern (nca_steps/damage.py).
     """
-    params = rotate_sobel(unflatten(flat, channels), angle)
+    params = rotate_sobel(unflatten(flat, channels, hidden), angle)
     height, width = target.shape[:2]
     x = seed_grid(height, width, channels)
     loss = jnp.zeros((), jnp.float32)
+    in_window = []  # the losses of the last window steps
     for first, last in growth_plan(height, width, steps, loss_every):
         keys = jax.random.split(jax.random.fold_in(key, first), last - first + 1)
-        x = grow_window(params, x, keys, last, fire_rate)
-        if last % loss_every == 0:
-            loss = loss + rgba_mse(x, target)
+        if last <= steps - window:
+            x, _ = grow_window(params, x, keys, last, fire_rate)
+            if last % loss_every == 0:
+                loss = loss + growth_loss(x, target, dead)
+            continue
+        score = partial(growth_loss, target=target, dead=dead)
+        x, scores = grow_window(params, x, keys, last, fire_rate, score)
+        in_window.append(scores[max(0, steps - window - first + 1) :])
+    loss = loss + horizon_loss(jnp.concatenate(in_window), key, window_loss)
     if experiment == "growing":
         return loss
     if experiment == "regenerating":
@@ -135,7 +182,7 @@ def member_loss(
         x = erase_disc(x, centre, disc_radius(np.asarray(target)))
     for k in range(1, later_losses + 1):
         keys = jax.random.split(jax.random.fold_in(key, k * steps + 1), steps)
-        x = grow_window(params, x, keys, max(height, width), fire_rate)  # the whole grid
+        x, _ = grow_window(params, x, keys, max(height, width), fire_rate)  # the whole grid
         loss = loss + later_loss(x, target)
     return loss
 
@@ -163,13 +210,12 @@ def make_population_fitness(
     steps: int,
     loss_every: int,
     fire_rate: float,
-    angle: float = 0.0,
-    experiment: str = "growing",
-    later_losses: int = 2,
     devices: Sequence[jax.Device] | None = None,
     batch: int | None = None,
+    **objective: Any,
 ) -> PopulationFitness:
-    """Return ``fitness(population (P, D), key) -> (P,)``, fitness = -loss, jitted once.
+    """Return ``fitness(population (P, D), key) -> (P,)``, fitness = -loss, jitted once;
+    ``objective`` holds :func:`member_loss`'s other options (hidden, experiment, window, ...).
 
     Member ``i`` grows with ``jax.random.split(key, P)[i]`` whichever device runs it, so one
     device and several give the same numbers. Each device takes ``P / n_devices`` members and
@@ -187,9 +233,7 @@ def make_population_fitness(
         steps=steps,
         loss_every=loss_every,
         fire_rate=fire_rate,
-        angle=angle,
-        experiment=experiment,
-        later_losses=later_losses,
+        **objective,
     )
 
     def slice_fitness(population: jax.Array, keys: jax.Array) -> jax.Array:

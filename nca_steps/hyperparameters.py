@@ -9,6 +9,7 @@ The defaults are the shipped ones, chosen on a 2-core laptop CPU by
 from __future__ import annotations
 
 import argparse
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,12 @@ ALGORITHMS = {
     "ars": "Augmented Random Search (evojax's ARS_native): SGD at 0.05 x lr, initial stdev "
     "0.1 x lr decaying to 0.01",
     "crfmnes": "CR-FM-NES: initial stdev 0.1 x lr; it adapts its step size and covariance",
+    "openes": "OpenAI-ES (evosax): fixed stdev 0.1 x lr, Adam at lr / 60 on centred ranks",
+    "snes": "separable NES (evosax): initial stdevs 0.1 x lr, adapted per coordinate",
+    "sep_cma_es": "Sep-CMA-ES (evosax): initial step size 0.1 x lr, adapted with a diagonal "
+    "covariance",
+    "pgpe_clipup": "PGPE with ClipUp (evosax): initial stdev 0.1 x lr, normalised steps of "
+    "0.1 x lr into a momentum velocity clipped at 0.2 x lr",
     "adam": "the gradient baseline, not an ES: backpropagation through pop_size rollouts, Adam "
     "at 0.02 x lr on per-tensor normalised gradients",
 }
@@ -89,11 +96,41 @@ HYPERPARAMETERS = (
         POSITIVE_INT,
     ),
     Hyperparameter(
+        "window",
+        1,
+        "the loss at the end of growth is taken over its last window steps (1: at the last "
+        "step, the notebook's): a pattern must hold its shape through them, not pass by",
+        POSITIVE_INT,
+    ),
+    Hyperparameter(
+        "window_loss",
+        "mean",
+        "how the window's losses make one: mean, or random (one of its steps, drawn per "
+        "rollout: a random number of steps, as Distill trains)",
+        choices=("mean", "random"),
+    ),
+    Hyperparameter(
+        "dead",
+        "mse",
+        "how a loss step scores a grid with no living cell left: mse (the notebook's: the "
+        "empty grid's MSE, better than a pattern that overshoots) or worst (100 x that, below "
+        "every pattern short of a runaway), so that dying is no refuge",
+        choices=("mse", "worst"),
+    ),
+    Hyperparameter(
         "warmup",
         0,
         "persistent and regenerating: generations trained for growing first, a curriculum "
         "(a still or dead pattern is a trap once the later losses count)",
         Range(int, minimum=0),
+    ),
+    Hyperparameter(
+        "init",
+        "zero",
+        "where an ES starts its center: zero (the notebook's) or lecun (flax's default init of "
+        "the model, LeCun-normal first layer and zero last layer, drawn from the seed; adam "
+        "always starts there)",
+        choices=("zero", "lecun"),
     ),
     Hyperparameter(
         "pop_size",
@@ -124,10 +161,18 @@ HYPERPARAMETERS = (
     ),
     Hyperparameter("seed", 1, "seed of the solver and the rollouts", Range(int, minimum=0)),
     Hyperparameter("channels", 16, "NCA state channels (RGBA + hidden)", Range(int, minimum=4)),
+    Hyperparameter(
+        "hidden",
+        128,
+        "width of the per-cell MLP's hidden layer (the notebook's: 128); the model has "
+        "hidden x (4 x channels + 1) + channels parameters",
+        POSITIVE_INT,
+    ),
 )
 BY_NAME = {h.name: h for h in HYPERPARAMETERS}
-ROLLOUT = ("channels", "steps", "loss_every", "fire_rate")  # what shapes a rollout
-OBJECTIVE = (*ROLLOUT, "experiment", "later_losses")  # ... and what its training loss scores
+ROLLOUT = ("channels", "hidden", "steps", "loss_every", "fire_rate")  # what shapes a rollout
+# ... and what its training loss scores
+OBJECTIVE = (*ROLLOUT, "experiment", "later_losses", "window", "window_loss", "dead")
 NAMES = tuple(BY_NAME)
 DEFAULTS = {h.name: h.default for h in HYPERPARAMETERS}
 
@@ -141,6 +186,50 @@ def json_schema() -> dict:
         "type": "object",
         "additionalProperties": False,
         "properties": {h.name: h.json_schema() for h in HYPERPARAMETERS if h.name not in PER_RUN},
+    }
+
+
+GRID = "grid"  # a combination's key listing values to expand into one combination each
+
+
+def combination_json_schema() -> dict:
+    """The schema of a combination: hyperparameters, and a ``grid`` of lists of values."""
+    schema = json_schema()
+    values = {
+        name: {"type": "array", "minItems": 1, "uniqueItems": True, "items": item}
+        for name, item in schema["properties"].items()
+    }
+    grid = {
+        "description": "hyperparameter -> the values to try: the combination becomes one "
+        "combination per point of their Cartesian product, named as Snakemake's Paramspace "
+        "names them (<combination>_lr~0.05_pop_size~64)",
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": values,
+    }
+    return {**schema, "properties": {**schema["properties"], GRID: grid}}
+
+
+def expand_grid(name: str, combination: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """A combination with a ``grid``, as one combination per point of the grid's Cartesian
+    product (last key fastest), each named ``<name>_<key>~<value>_...`` as Snakemake's
+    Paramspace names its instances; without a grid, itself. Raises StepError where a key is
+    both fixed and in the grid."""
+    combination = dict(combination or {})
+    grid = combination.pop(GRID, None)
+    if not grid:
+        return {name: combination}
+    both = sorted(set(grid) & set(combination))
+    if both:
+        raise StepError(f"{', '.join(both)} is both set and in the grid of combination {name}")
+    points = itertools.product(*grid.values())
+    return {
+        "_".join([name, *(f"{k}~{v}" for k, v in zip(grid, point, strict=True))]): {
+            **combination,
+            **dict(zip(grid, point, strict=True)),
+        }
+        for point in points
     }
 
 
@@ -165,6 +254,8 @@ def check(values: dict[str, Any]) -> None:
         BY_NAME[name].check(value)
     if "steps" in values and "loss_every" in values:
         check_steps(values["steps"], values["loss_every"])
+    if "steps" in values and values.get("window", 1) > values["steps"]:
+        raise StepError(f"window {values['window']} is longer than steps {values['steps']}")
 
 
 def check_steps(steps: int, loss_every: int) -> None:

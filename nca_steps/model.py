@@ -16,7 +16,7 @@ import numpy as np
 
 from nca_steps.errors import StepError
 
-HIDDEN = 128
+HIDDEN = 128  # the notebook's width of the per-cell MLP; ``hidden`` sets it per run
 ALPHA = 3
 ALIVE_THRESHOLD = 0.1
 
@@ -24,25 +24,25 @@ ALIVE_THRESHOLD = 0.1
 class Params(NamedTuple):
     """Per-cell MLP weights; ``w1`` rows are [identity, sobel-x, sobel-y] x channels."""
 
-    w1: jax.Array  # (3 * channels, HIDDEN)
-    b1: jax.Array  # (HIDDEN,)
-    w2: jax.Array  # (HIDDEN, channels)
+    w1: jax.Array  # (3 * channels, hidden)
+    b1: jax.Array  # (hidden,)
+    w2: jax.Array  # (hidden, channels)
     b2: jax.Array  # (channels,)
 
 
-def param_count(channels: int) -> int:
-    """Length of the flat vector: 8,336 at 16 channels."""
-    return HIDDEN + 3 * channels * HIDDEN + channels + HIDDEN * channels
+def param_count(channels: int, hidden: int = HIDDEN) -> int:
+    """Length of the flat vector: 8,336 at 16 channels and hidden width 128, 2,096 at 32."""
+    return hidden + 3 * channels * hidden + channels + hidden * channels
 
 
-def unflatten(flat: jax.Array, channels: int) -> Params:
+def unflatten(flat: jax.Array, channels: int, hidden: int = HIDDEN) -> Params:
     """Split a flat vector in ``ravel_pytree`` order: b1, w1, b2, w2."""
-    sizes = [HIDDEN, 3 * channels * HIDDEN, channels, HIDDEN * channels]
+    sizes = [hidden, 3 * channels * hidden, channels, hidden * channels]
     b1, w1, b2, w2 = jnp.split(flat, np.cumsum(sizes)[:-1])
     return Params(
-        w1=w1.reshape(3 * channels, HIDDEN),
+        w1=w1.reshape(3 * channels, hidden),
         b1=b1,
-        w2=w2.reshape(HIDDEN, channels),
+        w2=w2.reshape(hidden, channels),
         b2=b2,
     )
 
@@ -52,11 +52,11 @@ def flatten(params: Params) -> jax.Array:
     return jnp.concatenate([params.b1, params.w1.ravel(), params.b2, params.w2.ravel()])
 
 
-def init_params(key: jax.Array, channels: int) -> jax.Array:
+def init_params(key: jax.Array, channels: int, hidden: int = HIDDEN) -> jax.Array:
     """Flax's default init of the notebook's module (LeCun-normal first layer, zero last layer)."""
-    w1 = jax.nn.initializers.lecun_normal()(key, (3 * channels, HIDDEN))
+    w1 = jax.nn.initializers.lecun_normal()(key, (3 * channels, hidden))
     zeros = jnp.zeros
-    return flatten(Params(w1, zeros(HIDDEN), zeros((HIDDEN, channels)), zeros(channels)))
+    return flatten(Params(w1, zeros(hidden), zeros((hidden, channels)), zeros(channels)))
 
 
 def seed_grid(height: int, width: int, channels: int) -> jax.Array:
@@ -122,15 +122,18 @@ def step(params: Params, x: jax.Array, key: jax.Array, fire_rate: float) -> jax.
     return x * (pre & living_mask(x)).astype(x.dtype)
 
 
-def checked_params(flat_params: jax.Array | np.ndarray, channels: int, angle: float) -> Params:
-    """The model's weights from a flat vector of the right length, with the angle folded in."""
+def checked_params(
+    flat_params: jax.Array | np.ndarray, channels: int, angle: float, hidden: int = HIDDEN
+) -> Params:
+    """The model's weights from a flat vector of the right length, with the angle folded in;
+    a vector of another length raises StepError naming the settings it would need."""
     flat = jnp.asarray(flat_params, jnp.float32)
-    if flat.shape != (param_count(channels),):
+    if flat.shape != (param_count(channels, hidden),):
         raise StepError(
-            f"parameter vector has shape {flat.shape}; {channels} channels need "
-            f"({param_count(channels)},)"
+            f"parameter vector has shape {flat.shape}; {channels} channels and hidden width "
+            f"{hidden} need ({param_count(channels, hidden)},)"
         )
-    return rotate_sobel(unflatten(flat, channels), angle)
+    return rotate_sobel(unflatten(flat, channels, hidden), angle)
 
 
 def rollout(
@@ -141,6 +144,7 @@ def rollout(
     height: int,
     width: int,
     channels: int = 16,
+    hidden: int = HIDDEN,
     fire_rate: float = 0.5,
     angle: float = 0.0,
     start: jax.Array | None = None,
@@ -152,7 +156,7 @@ def rollout(
     the result has shape ``(steps + 1, height, width, channels)``, the start first.
     """
     _, states = rollout_rgba(
-        flat_params, key, steps, height=height, width=width, channels=channels,
+        flat_params, key, steps, height=height, width=width, channels=channels, hidden=hidden,
         fire_rate=fire_rate, angle=angle, start=start, keep=channels,
     )  # fmt: skip
     return states
@@ -166,6 +170,7 @@ def rollout_rgba(
     height: int,
     width: int,
     channels: int = 16,
+    hidden: int = HIDDEN,
     fire_rate: float = 0.5,
     angle: float = 0.0,
     start: jax.Array | None = None,
@@ -173,7 +178,7 @@ def rollout_rgba(
 ) -> tuple[jax.Array, jax.Array]:
     """Like :func:`rollout`, but keep only the first ``keep`` channels (RGBA) of every state,
     to save memory on long rollouts, and return the whole last state too, to go on from."""
-    params = checked_params(flat_params, channels, angle)
+    params = checked_params(flat_params, channels, angle, hidden)
 
     def body(x: jax.Array, k: jax.Array) -> tuple[jax.Array, jax.Array]:
         x = step(params, x, k, fire_rate)

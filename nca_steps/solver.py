@@ -1,6 +1,7 @@
-"""The evolution strategies a run can train with, evojax's own, behind one small interface: ask
-for a population, tell its fitness, read the center (the parameters a run ends with), and get
-or set everything that decides the next ``ask``, so that a checkpoint resumes bit for bit.
+"""The evolution strategies a run can train with, evojax's and evosax's, behind one small
+interface: ask for a population, tell its fitness, read the center (the parameters a run ends
+with), and get or set everything that decides the next ``ask``, so that a checkpoint resumes
+bit for bit.
 
 ``lr`` sets each one's step sizes, as the notebook sets PGPE's (nca_steps/hyperparameters.py,
 ``ALGORITHMS``, says how).
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 from evojax.algo import CRFMNES, PGPE, ARS_native
 
 from nca_steps.errors import StepError
@@ -53,6 +56,10 @@ class Solver(ABC):
     @abstractmethod
     def center(self) -> jax.Array:
         """The search distribution's mean: the parameters a run is scored by and ends with."""
+
+    @abstractmethod
+    def start_at(self, center: jax.Array) -> None:
+        """Move the search distribution's mean to ``center`` before the first ``ask``."""
 
     @abstractmethod
     def spread(self) -> float:
@@ -99,6 +106,9 @@ class Pgpe(Solver):
     def center(self) -> jax.Array:
         return self.es._center
 
+    def start_at(self, center: jax.Array) -> None:
+        self.es._center = on_device(center)
+
     def spread(self) -> float:
         return float(jnp.mean(self.es._stdev))
 
@@ -141,6 +151,9 @@ class Ars(Solver):
     @property
     def center(self) -> jax.Array:
         return self.es.mean_params
+
+    def start_at(self, center: jax.Array) -> None:
+        self.es.mean_params = on_device(center)
 
     def spread(self) -> float:
         return float(self.es.stdev)
@@ -188,6 +201,9 @@ class Crfmnes(Solver):
     def center(self) -> jax.Array:
         return self.es.crfm.m.ravel()  # its best_params is the best member seen, not the mean
 
+    def start_at(self, center: jax.Array) -> None:
+        self.es.crfm.m = on_device(np.asarray(center)[:, None])
+
     def spread(self) -> float:
         return float(self.es.crfm.sigma * jnp.mean(self.es.crfm.D))
 
@@ -209,7 +225,111 @@ class Crfmnes(Solver):
         self.es._best_params = crfm.x_best if int(state["g"]) else None
 
 
-SOLVERS: dict[str, type[Solver]] = {"pgpe": Pgpe, "ars": Ars, "crfmnes": Crfmnes}
+class Evosax(Solver):
+    """An evosax 0.3 strategy, which minimises. Its whole state is one pytree, and this wrapper
+    splits its own key for every ``ask``, so a checkpoint holds all that decides the next
+    population."""
+
+    def __init__(self, strategy, param_size: int, seed: int, **params) -> None:
+        self.strategy = strategy
+        self.params = strategy.default_params.replace(**params)
+        self.key = jax.random.PRNGKey(seed)
+        self.state = strategy.init(self.key, jnp.zeros(param_size), self.params)
+        self.population: jax.Array | None = None
+
+    def ask(self) -> jax.Array:
+        self.key, key = jax.random.split(self.key)
+        self.population, self.state = self.strategy.ask(key, self.state, self.params)
+        return self.population
+
+    def tell(self, fitness: jax.Array) -> None:
+        loss = -finite_fitness(fitness)
+        self.state, _ = self.strategy.tell(self.key, self.population, loss, self.state, self.params)
+        self.population = None
+
+    @property
+    def center(self) -> jax.Array:
+        return self.state.mean
+
+    def start_at(self, center: jax.Array) -> None:
+        self.state = self.state.replace(mean=on_device(center))
+
+    def spread(self) -> float:
+        # Sep-CMA-ES: a global step size times a per-coordinate scale D (sqrt of its diagonal)
+        return float(jnp.mean(self.state.std * getattr(self.state, "D", 1.0)))
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        return {**tree_state(self.state, "state_"), "key": np.asarray(self.key)}
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        self.state = tree_from_state(self.state, state, "state_")
+        self.key = on_device(state["key"])
+
+
+OPEN_ES_RATE = 1 / 60  # x lr: Adam at 0.002 for the default lr
+CLIPUP_RATE = 0.1  # x lr: ClipUp steps of 0.012 at the default lr
+
+
+def import_evosax():
+    """evosax, imported on first use: importing it runs JAX code, which would start JAX's
+    backend before a step has chosen its CPU threads (nca_steps/runtime.py)."""
+    import evosax.algorithms
+    import evosax.core.fitness_shaping
+    import evosax.core.optimizer
+
+    return evosax
+
+
+def open_es(param_size: int, pop_size: int, lr: float, seed: int, init_stdev: float) -> Solver:
+    """OpenAI-ES (Salimans et al. 2017): antithetic pairs, centred ranks, a fixed stdev and
+    Adam at OPEN_ES_RATE x lr on the mean."""
+    evosax = import_evosax()
+    strategy = evosax.algorithms.Open_ES(
+        pop_size,
+        jnp.zeros(param_size),
+        optimizer=optax.adam(OPEN_ES_RATE * lr),
+        std_schedule=optax.constant_schedule(init_stdev),
+        fitness_shaping_fn=evosax.core.fitness_shaping.centered_rank_fitness_shaping_fn,
+    )
+    return Evosax(strategy, param_size, seed)
+
+
+def snes(param_size: int, pop_size: int, lr: float, seed: int, init_stdev: float) -> Solver:
+    """Separable NES (Schaul et al. 2011): rank weights, natural-gradient steps of the mean
+    and of every coordinate's stdev at evosax's default rates."""
+    evosax = import_evosax()
+    strategy = evosax.algorithms.SNES(pop_size, jnp.zeros(param_size))
+    return Evosax(strategy, param_size, seed, std_init=init_stdev)
+
+
+def sep_cma_es(param_size: int, pop_size: int, lr: float, seed: int, init_stdev: float) -> Solver:
+    """Sep-CMA-ES (Ros and Hansen 2008): CMA-ES with a diagonal covariance, its step size
+    adapted by cumulation."""
+    evosax = import_evosax()
+    strategy = evosax.algorithms.Sep_CMA_ES(pop_size, jnp.zeros(param_size))
+    return Evosax(strategy, param_size, seed, std_init=init_stdev)
+
+
+def pgpe_clipup(param_size: int, pop_size: int, lr: float, seed: int, init_stdev: float) -> Solver:
+    """PGPE with ClipUp (Toklu et al. 2020): the normalised gradient times CLIPUP_RATE x lr
+    into a momentum-0.9 velocity whose norm is clipped at twice that; stdevs adapted at
+    evosax's rate, at most 20 % a generation."""
+    evosax = import_evosax()
+    rate = CLIPUP_RATE * lr
+    optimizer = evosax.core.optimizer.clipup(rate, max_velocity=2 * rate)
+    strategy = evosax.algorithms.PGPE(pop_size, jnp.zeros(param_size), optimizer=optimizer)
+    return Evosax(strategy, param_size, seed, std_init=init_stdev)
+
+
+SOLVERS: dict[str, Callable[..., Solver]] = {
+    "pgpe": Pgpe,
+    "ars": Ars,
+    "crfmnes": Crfmnes,
+    "openes": open_es,
+    "snes": snes,
+    "sep_cma_es": sep_cma_es,
+    "pgpe_clipup": pgpe_clipup,
+}
 
 
 def check_pop_size(pop_size: int) -> None:
@@ -226,13 +346,16 @@ def make_solver(
     lr: float,
     seed: int,
     init_stdev: float | None = None,
+    center: np.ndarray | jax.Array | None = None,
 ) -> Solver:
-    """The named solver with its center at zero (as the notebook leaves PGPE's) and initial
-    stdev 0.1 x lr, or ``init_stdev`` (for benchmarks/sweep_defaults.py)."""
+    """The named solver with its center at ``center``, or zero (as the notebook leaves PGPE's),
+    and initial stdev 0.1 x lr, or ``init_stdev`` (for benchmarks/sweep_defaults.py)."""
     check_pop_size(pop_size)
     if algorithm not in SOLVERS:
         raise StepError(f"algorithm {algorithm!r} is not an ES; use one of {', '.join(SOLVERS)}")
     stdev = float(0.1 * lr if init_stdev is None else init_stdev)
     solver = SOLVERS[algorithm](param_size, pop_size, lr, seed, stdev)
+    if center is not None:
+        solver.start_at(jnp.asarray(center, jnp.float32))
     solver.set_state(solver.get_state())  # commit its arrays to one device, see on_device
     return solver

@@ -74,10 +74,10 @@ class EvolutionTrainer:
         self.solver.set_state(state)
 
 
-def normalize_per_tensor(grad: jax.Array, channels: int) -> jax.Array:
+def normalize_per_tensor(grad: jax.Array, channels: int, hidden: int) -> jax.Array:
     """Each weight and bias tensor's gradient scaled to unit norm, as the Distill article
     trains: the step size then does not depend on how large the loss happens to be."""
-    tensors = unflatten(grad, channels)
+    tensors = unflatten(grad, channels, hidden)
     return flatten(Params(*(g / (jnp.linalg.norm(g) + 1e-8) for g in tensors)))
 
 
@@ -97,8 +97,8 @@ class GradientTrainer:
         seed: int,
         warmup: tuple[int, dict | None] = (0, None),
     ) -> None:
-        self.channels = objective["channels"]
-        self.params = on_device(init_params(jax.random.PRNGKey(seed), self.channels))
+        shape = objective["channels"], objective["hidden"]
+        self.params = on_device(init_params(jax.random.PRNGKey(seed), *shape))
         optimizer = optax.adam(ADAM_RATE * lr)
         self.opt_state = jax.device_put(optimizer.init(self.params), jax.devices()[0])
 
@@ -113,7 +113,7 @@ class GradientTrainer:
             def update(params, opt_state, key):
                 (_, losses), grad = jax.value_and_grad(batch_loss, has_aux=True)(params, key)
                 step, opt_state = optimizer.update(
-                    normalize_per_tensor(grad, self.channels), opt_state, params
+                    normalize_per_tensor(grad, *shape), opt_state, params
                 )
                 return optax.apply_updates(params, step), opt_state, losses
 
@@ -154,8 +154,10 @@ def make_trainer(target: np.ndarray, hp: dict) -> Trainer:
     if hp["algorithm"] == "adam":
         warmup = (until, early if until else None)
         return GradientTrainer(target, objective, batch=pop_size, lr=lr, seed=seed, warmup=warmup)
+    shape = hp["channels"], hp["hidden"]
+    center = init_params(jax.random.PRNGKey(seed), *shape) if hp["init"] == "lecun" else None
     solver = make_solver(
-        hp["algorithm"], param_count(hp["channels"]), pop_size=pop_size, lr=lr, seed=seed
+        hp["algorithm"], param_count(*shape), pop_size=pop_size, lr=lr, seed=seed, center=center
     )
     fitness = partial(make_population_fitness, target, pop_size=pop_size)
     warmup = (until, fitness(**early) if until else None)

@@ -50,10 +50,11 @@ def seed_mse(target: np.ndarray) -> float:
     return float(np.square(seed - target).mean())
 
 
-def exploding_parameters() -> np.ndarray:
-    """Every living cell adds 1 to every channel each step: the pattern grows without bound."""
+def exploding_parameters(rate: float = 1.0) -> np.ndarray:
+    """Every living cell adds ``rate`` to every channel each step: the pattern grows without
+    bound."""
     params = model.unflatten(np.zeros(model.param_count(C), np.float32), C)
-    return np.asarray(model.flatten(params._replace(b2=np.ones(C, np.float32))))
+    return np.asarray(model.flatten(params._replace(b2=np.full(C, rate, np.float32))))
 
 
 def soft(mse: float, target: np.ndarray) -> float:
@@ -219,3 +220,78 @@ def test_two_devices_agree_with_one_and_compile_once(tiny_target, tmp_path):
     np.testing.assert_allclose(two, one, rtol=1e-5)
     assert lines[1] == "0", "a later generation compiled again (shardings changed?)"
     assert lines[2] == "population size 3 does not divide across 2 devices; use a multiple of 2"
+
+
+def per_step_mse(flat: np.ndarray, target: np.ndarray, steps: int) -> np.ndarray:
+    """The RGBA MSE after each step 0..steps of a rollout at fire rate 1 (deterministic), by
+    model.rollout on the whole grid."""
+    states = model.rollout(
+        flat, jax.random.PRNGKey(0), steps, height=target.shape[0], width=target.shape[1],
+        channels=C, fire_rate=1.0,
+    )  # fmt: skip
+    return np.square(np.asarray(states)[..., :4] - target).mean(axis=(1, 2, 3))
+
+
+def test_window_mean_is_the_mean_loss_of_the_last_steps(tiny_target):
+    """Known answer at fire rate 1: loss steps 4 and 8 of 12 add their MSE; the window of the
+    last 5 steps (8..12) replaces the loss at 12 with the mean MSE of steps 8 to 12."""
+    flat = np.asarray(population(1, seed=4)[0])
+    mse = per_step_mse(flat, tiny_target, 12)
+    settings = dict(channels=C, steps=12, loss_every=4, fire_rate=1.0)
+    got = fitness.member_loss(flat, jax.random.PRNGKey(1), tiny_target, **settings, window=5)
+    assert float(got) == pytest.approx(mse[4] + mse[8:13].mean(), rel=1e-5)
+    plain = fitness.member_loss(flat, jax.random.PRNGKey(1), tiny_target, **settings)
+    assert float(plain) == pytest.approx(mse[4] + mse[8] + mse[12], rel=1e-5)
+
+
+def test_random_window_loss_draws_one_step_per_rollout(tiny_target):
+    """Known answer at fire rate 1: each rollout scores the MSE of one of the last 6 steps,
+    drawn from its key; over 64 keys several steps are drawn, and nothing else."""
+    flat = np.asarray(population(1, seed=4)[0])
+    mse = per_step_mse(flat, tiny_target, 12)[7:13]
+    settings = dict(channels=C, steps=12, loss_every=12, fire_rate=1.0, window=6)
+    loss = jax.jit(
+        jax.vmap(
+            lambda k: fitness.member_loss(flat, k, tiny_target, **settings, window_loss="random")
+        )
+    )
+    got = np.asarray(loss(jax.random.split(jax.random.PRNGKey(2), 64)))
+    drawn = np.isclose(got[:, None], mse[None, :], rtol=1e-5)
+    assert drawn.any(axis=1).all()
+    assert drawn.any(axis=0).sum() >= 4
+
+
+@pytest.mark.parametrize(("dead", "scale"), [("mse", 1.0), ("worst", fitness.DEAD)])
+def test_dead_worst_scores_a_dead_grid_below_any_living_one_in_growing(tiny_target, dead, scale):
+    """Known answer: alpha falling by 1 a step kills the seed in its first step; with dead
+    "mse" (the notebook's) the loss is the empty grid's, better than a pattern that overshoots
+    the target, with "worst" DEAD x that, worse."""
+    params = model.unflatten(np.zeros(model.param_count(C), np.float32), C)
+    dying = model.flatten(params._replace(b2=params.b2.at[model.ALPHA].set(-1.0)))
+    settings = dict(channels=C, steps=6, loss_every=6, fire_rate=1.0, dead=dead)
+    loss = fitness.member_loss(dying, jax.random.PRNGKey(0), tiny_target, **settings)
+    empty = float(np.square(tiny_target).mean())
+    assert float(loss) == pytest.approx(scale * empty, rel=1e-6)
+    overshooting = fitness.member_loss(
+        exploding_parameters(0.2), jax.random.PRNGKey(0), tiny_target, **settings
+    )
+    assert empty < float(overshooting) < fitness.DEAD * empty
+    assert (float(overshooting) < float(loss)) == (dead == "worst")
+
+
+def test_hidden_width_sets_the_parameter_layout(tiny_target):
+    """A width-32 model scores like the width-128 one whose extra hidden units are all zero."""
+    narrow = model.unflatten(
+        np.asarray(population(1, seed=6)[0])[: model.param_count(C, 32)], C, 32
+    )
+    wide = model.Params(
+        w1=np.pad(narrow.w1, ((0, 0), (0, 96))), b1=np.pad(narrow.b1, (0, 96)),
+        w2=np.pad(narrow.w2, ((0, 96), (0, 0))), b2=narrow.b2,
+    )  # fmt: skip
+    settings = dict(channels=C, steps=8, loss_every=4, fire_rate=0.5)
+    key = jax.random.PRNGKey(3)
+    got = fitness.member_loss(model.flatten(narrow), key, tiny_target, **settings, hidden=32)
+    expected = fitness.member_loss(model.flatten(wide), key, tiny_target, **settings)
+    assert float(got) == pytest.approx(float(expected), rel=1e-5)
+    with pytest.raises(StepError, match="hidden width 32 need"):
+        model.checked_params(model.flatten(wide), C, 0.0, 32)

@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from nca_steps import hyperparameters
+from nca_steps.errors import StepError
 from nca_steps.steps import evaluate, fetch_emoji, prepare_target, render_gif, train
 from tests.conftest import ROOT
 
@@ -95,3 +96,27 @@ def test_step_defaults_equal_the_schema_defaults(parse, required, flag, schema_p
     for key in schema_path:
         node = node["properties"][key]
     assert getattr(parse(required), flag) == node["default"]
+
+
+def test_a_grid_expands_to_its_cartesian_product_named_as_paramspace_names_it():
+    points = hyperparameters.expand_grid(
+        "sweep", {"steps": 8, "grid": {"lr": [0.05, 0.1], "algorithm": ["pgpe", "snes"]}}
+    )
+    assert points == {
+        "sweep_lr~0.05_algorithm~pgpe": {"steps": 8, "lr": 0.05, "algorithm": "pgpe"},
+        "sweep_lr~0.05_algorithm~snes": {"steps": 8, "lr": 0.05, "algorithm": "snes"},
+        "sweep_lr~0.1_algorithm~pgpe": {"steps": 8, "lr": 0.1, "algorithm": "pgpe"},
+        "sweep_lr~0.1_algorithm~snes": {"steps": 8, "lr": 0.1, "algorithm": "snes"},
+    }
+    assert hyperparameters.expand_grid("plain", None) == {"plain": {}}
+    with pytest.raises(StepError, match="lr is both set and in the grid of combination c"):
+        hyperparameters.expand_grid("c", {"lr": 0.1, "grid": {"lr": [0.2]}})
+
+
+def test_a_grid_lists_valid_values_of_hyperparameters():
+    grid = jsonschema.Draft202012Validator(hyperparameters.combination_json_schema())
+    assert grid.is_valid({"lr": 0.1, "grid": {"pop_size": [16, 32], "algorithm": ["snes"]}})
+    assert not grid.is_valid({"grid": {"pop_size": [15]}})
+    assert not grid.is_valid({"grid": {"pop_size": []}})
+    assert not grid.is_valid({"grid": {"colour": [1]}})
+    assert not grid.is_valid({"grid": {}})

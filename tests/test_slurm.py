@@ -4,6 +4,7 @@ with the shipped profile: same results as a local run, time limits and scancel s
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import os
 import re
@@ -43,13 +44,16 @@ def slurm_ready() -> bool:
 
 
 @pytest.fixture(scope="session")
-def slurm_up() -> None:
-    """A running local SLURM: started (installed if need be) by .ci/slurm-up, which needs root."""
-    if not slurm_ready():
-        if os.geteuid() != 0:
-            pytest.skip("no SLURM here, and starting one needs root: sudo bash .ci/slurm-up")
-        subprocess.run(["bash", str(ROOT / ".ci" / "slurm-up")], check=True)
-    assert slurm_ready()
+def slurm_up(tmp_path_factory) -> None:
+    """A running local SLURM: started (installed if need be) by .ci/slurm-up, which needs root;
+    by one test process, while the others wait (two munged daemons would fight for a lock)."""
+    with open(tmp_path_factory.getbasetemp().parent / "slurm-up.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not slurm_ready():
+            if os.geteuid() != 0:
+                pytest.skip("no SLURM here, and starting one needs root: sudo bash .ci/slurm-up")
+            subprocess.run(["bash", str(ROOT / ".ci" / "slurm-up")], check=True)
+        assert slurm_ready()
 
 
 @pytest.fixture

@@ -29,6 +29,15 @@ def test_each_algorithm_gets_its_trainer(tiny_target):
         assert trainer.solver.es.__class__.__name__.lower().startswith(algorithm[:3])
 
 
+@pytest.mark.parametrize("algorithm", ["pgpe", "snes"])
+def test_an_es_starts_at_zero_or_at_the_models_default_init(tiny_target, algorithm):
+    hp = {**hyperparameters(algorithm), "hidden": 32}
+    zero = make_trainer(tiny_target, hp)
+    np.testing.assert_array_equal(zero.center, np.zeros(model.param_count(C, 32)))
+    lecun = make_trainer(tiny_target, {**hp, "init": "lecun"})
+    np.testing.assert_array_equal(lecun.center, model.init_params(jax.random.PRNGKey(2), C, 32))
+
+
 def test_evolution_generation_returns_the_losses_it_told(tiny_target):
     trainer = make_trainer(tiny_target, hyperparameters("pgpe"))
     population = trainer.solver.ask()
@@ -39,8 +48,8 @@ def test_evolution_generation_returns_the_losses_it_told(tiny_target):
 
 
 def test_gradients_are_normalised_per_tensor():
-    grad = jnp.arange(model.param_count(C), dtype=jnp.float32)
-    for tensor in model.unflatten(normalize_per_tensor(grad, C), C):
+    grad = jnp.arange(model.param_count(C, 32), dtype=jnp.float32)
+    for tensor in model.unflatten(normalize_per_tensor(grad, C, 32), C, 32):
         assert float(jnp.linalg.norm(tensor)) == pytest.approx(1.0, rel=1e-5)
 
 

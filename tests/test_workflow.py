@@ -8,6 +8,8 @@ import csv
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import jax
@@ -22,7 +24,7 @@ from nca_steps.metrics import read_metrics
 from nca_steps.model import rollout
 from nca_steps.steps import plot_overview
 from nca_steps.viewer.chromium import viewer_state
-from tests.conftest import PATIENCE, made_once
+from tests.conftest import PATIENCE, ROOT, made_once
 from tests.workflow import TINY, planned_jobs, snakemake
 
 
@@ -145,6 +147,29 @@ def test_summary_table(done):
         empty = 2 * float(np.square(target).mean())  # loss steps 2 and 4 of an empty grid
         assert float(r["empty_grid_loss"]) == pytest.approx(empty, rel=1e-5)
         assert r["mse_3x_vs_empty"] == r["mse_10x_vs_empty"] == ""  # horizon 2 x the steps
+
+
+def test_the_es_study_tabulates_a_finished_run(done, tmp_path):
+    """benchmarks/es_study.py --table-only: one row per combination, the MSE at 1x per target
+    as the mean over seeds with the worst seed, dead seeds counted."""
+    with open(done / "results" / "summary.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    table = tmp_path / "study.md"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks/es_study.py"), "--table-only", "--out", str(done),
+         "--table-out", str(table)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    head, _, base, note = table.read_text().splitlines()
+    assert head.startswith("| combination | disc 1x | lizard 1x | 3x | 10x | damage ratio | dead |")
+    cells = [c.strip() for c in base.strip("|").split("|")]
+    for target, cell in zip(("disc", "lizard"), cells[1:3], strict=True):
+        values = [float(r["mse_1x_vs_empty"]) for r in rows if r["target"] == target]
+        assert cell == f"{np.mean(values):.3f} ({max(values):.3f})"
+    dead = sum(float(r["mse_1x_vs_empty"]) >= 0.99 for r in rows)
+    assert cells[0] == "base" and cells[6] == f"{dead}/4" and cells[7] == "3"
+    assert "4 runs" in note and "CPU:" in note
 
 
 def test_replicates_differ_and_are_aggregated_over_seeds(done):

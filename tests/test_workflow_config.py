@@ -64,6 +64,27 @@ from tests.workflow import TINY, planned_jobs, snakemake
             {"hyperparameters": {**TINY["hyperparameters"], "generations": 0}},
             "config error at hyperparameters.generations: 0 is less than the minimum of 1",
         ),
+        (
+            {"combinations": {"c": {"grid": {"lr": [0.1, -1]}}}},
+            "config error at combinations.c.grid.lr.1: -1 is less than or equal to the minimum",
+        ),
+        ({"combinations": {"c": {"grid": {"lr": 0.1}}}}, "config error at combinations.c"),
+        (
+            {"combinations": {"c": {"lr": 0.1, "grid": {"lr": [0.2, 0.3]}}}},
+            "config error at combinations.c: lr is both set and in the grid of combination c",
+        ),
+        (
+            {"combinations": {"c": {"grid": {"seed": [1, 2]}}}},
+            "config error at combinations.c.grid.seed: runs take their seeds from the top-level",
+        ),
+        (
+            {"combinations": {"c": {"grid": {"lr": [0.1]}}, "c_lr~0.1": {}}},
+            "config error at combinations.c: its grid point c_lr~0.1 is also another",
+        ),
+        (
+            {"combinations": {"c": {"grid": {"steps": [4, 5]}}}},
+            "config error at combinations.c_steps~5: steps 5 is not a multiple of loss_every 2",
+        ),
     ],
 )
 def test_bad_config_is_one_clear_error(tmp_path, change, message):
@@ -93,12 +114,38 @@ def test_targets_as_a_list_of_emojis_are_named_by_them(tmp_path, targets):
         assert f"results/runs/{name}/base/seed1/params.npy" in proc.stdout
 
 
+def test_a_grid_expands_to_a_combination_per_point_named_as_paramspace_names_them(tmp_path):
+    config = {
+        **TINY,
+        "targets": {"lizard": "🦎"},
+        "combinations": {
+            "plain": {},
+            "sweep": {"pop_size": 6, "grid": {"lr": [0.05, 0.1], "algorithm": ["pgpe", "snes"]}},
+        },
+    }
+    proc = snakemake(tmp_path, "--dry-run", "--printshellcmds", config=config)
+    assert proc.returncode == 0, proc.stderr
+    train = [line for line in proc.stdout.splitlines() if "nca_steps.steps.train" in line]
+    runs = {line.split("results/runs/lizard/")[1].split("/")[0]: line for line in train}
+    assert sorted(runs) == [
+        "plain",
+        "sweep_lr~0.05_algorithm~pgpe",
+        "sweep_lr~0.05_algorithm~snes",
+        "sweep_lr~0.1_algorithm~pgpe",
+        "sweep_lr~0.1_algorithm~snes",
+    ]
+    point = runs["sweep_lr~0.1_algorithm~snes"]
+    assert "--algorithm snes" in point and "--lr 0.1 " in point and "--pop-size 6 " in point
+    assert "--pop-size 4 " in runs["plain"]
+
+
 SHIPPED_CONFIGS = {  # file -> its training jobs
     "config.yaml": 4,
     "workflow/configs/tiny.yaml": 2,
     "workflow/configs/notebook.yaml": 1,
     "workflow/configs/batch.yaml": 24,
     "workflow/configs/comparison.yaml": 24,
+    "workflow/configs/study.yaml": 48,
 }
 
 

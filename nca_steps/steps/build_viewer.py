@@ -30,21 +30,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--preview", required=True, help="the target's picture (.png), shown beside")
     p.add_argument("--title", default="NCA", help="the page's title")
     p.add_argument("--html-out", required=True)
-    hyperparameters.add_arguments(p, ("channels", "fire_rate", "steps"))
+    hyperparameters.add_arguments(p, ("channels", "hidden", "fire_rate", "steps"))
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     params = load_npy(args.params, "parameter file", ndim=1).astype("<f4")
-    checked_params(params, args.channels, 0.0)
+    checked_params(params, args.channels, 0.0, args.hidden)
     target = load_npy(args.target, "target file", ndim=3, last=4).astype(np.float32)
     try:
         preview = Path(args.preview).read_bytes()
     except OSError as err:
         raise StepError(f"target picture {args.preview} is not readable ({err})") from err
     page = viewer_page(
-        params, target, preview, args.channels, args.fire_rate, args.steps, args.title
+        params, target, preview, args.channels, args.hidden, args.fire_rate, args.steps, args.title
     )
     write_text(args.html_out, page)
     print(f"{target.shape[0]}x{target.shape[1]} grid, {params.size} weights -> {args.html_out}")
@@ -55,6 +55,7 @@ def viewer_page(
     target: np.ndarray,
     preview_png: bytes,
     channels: int,
+    hidden: int,
     fire_rate: float,
     steps: int,
     title: str,
@@ -64,6 +65,7 @@ def viewer_page(
         "height": target.shape[0],
         "width": target.shape[1],
         "channels": channels,
+        "hidden": hidden,
         "fire_rate": fire_rate,
         "training_steps": steps,
         "erase_radius": disc_radius(target),

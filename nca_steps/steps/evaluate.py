@@ -68,7 +68,9 @@ def grow_all(
     keys as the undamaged run) and ``rotated`` (turned seed to the training steps, with the
     perception turned, on the turned grid)."""
     height, width = target.shape[:2]
-    grow = partial(rollout_rgba, params, channels=args.channels, fire_rate=args.fire_rate)
+    grow = partial(
+        rollout_rgba, params, channels=args.channels, hidden=args.hidden, fire_rate=args.fire_rate
+    )
     turned_seed = rotated(seed_grid(height, width, args.channels))
 
     @jax.jit

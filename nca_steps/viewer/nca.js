@@ -1,7 +1,7 @@
 // The growing NCA of nca_steps/model.py in plain JavaScript, on the CPU, for viewer.html.
 //
 // Same model, step for step: perception is identity + Sobel-x + Sobel-y of every channel with
-// zero padding, the per-cell MLP is 3C -> 128 (ReLU) -> C, a cell fires with probability
+// zero padding, the per-cell MLP is 3C -> hidden (ReLU) -> C, a cell fires with probability
 // fireRate, and a cell survives only if its 3x3 neighbourhood had alpha > 0.1 both before and
 // after the update. The perception angle is folded into the first layer's weights, as
 // model.rotate_sobel does. A cell survives only inside the pre-update living mask, and its
@@ -10,16 +10,18 @@
 // runs fast.
 "use strict";
 
-const HIDDEN = 128;
+const HIDDEN = 128; // the notebook's hidden width, model.HIDDEN; a run may set its own
 const ALPHA = 3;
 const ALIVE_THRESHOLD = Math.fround(0.1); // float32, as JAX compares
 
 /** Split the flat vector in ravel_pytree order (b1, w1, b2, w2), as model.unflatten does. */
-function unflatten(flat, channels) {
-  const sizes = [HIDDEN, 3 * channels * HIDDEN, channels, HIDDEN * channels];
+function unflatten(flat, channels, hidden) {
+  const sizes = [hidden, 3 * channels * hidden, channels, hidden * channels];
   const expected = sizes.reduce((a, b) => a + b, 0);
   if (flat.length !== expected) {
-    throw new Error(`parameter vector has ${flat.length} values; ${channels} channels need ${expected}`);
+    throw new Error(
+      `parameter vector has ${flat.length} values; ${channels} channels and hidden width ${hidden} need ${expected}`,
+    );
   }
   const parts = [];
   let at = 0;
@@ -32,11 +34,11 @@ function unflatten(flat, channels) {
 }
 
 /** w1 with its Sobel rows turned by `angle` (radians): c*wx + s*wy and -s*wx + c*wy. */
-function rotateSobel(w1, channels, angle) {
+function rotateSobel(w1, channels, hidden, angle) {
   const out = Float32Array.from(w1);
   const c = Math.fround(Math.cos(angle));
   const s = Math.fround(Math.sin(angle));
-  const block = channels * HIDDEN;
+  const block = channels * hidden;
   for (let k = 0; k < block; k++) {
     const wx = w1[block + k];
     const wy = w1[2 * block + k];
@@ -47,12 +49,13 @@ function rotateSobel(w1, channels, angle) {
 }
 
 class NCA {
-  constructor(flatParams, { height, width, channels, fireRate = 0.5, angle = 0 }) {
+  constructor(flatParams, { height, width, channels, hidden = HIDDEN, fireRate = 0.5, angle = 0 }) {
     this.height = height;
     this.width = width;
     this.channels = channels;
     this.fireRate = fireRate;
-    this.params = unflatten(flatParams, channels);
+    this.params = unflatten(flatParams, channels, hidden);
+    this.hidden = new Float32Array(hidden); // the hidden layer of one cell
     this.setAngle(angle);
     const cells = height * width;
     this.state = new Float32Array(cells * channels);
@@ -63,14 +66,13 @@ class NCA {
     this.postAlive = new Uint8Array(cells);
     this.residual = new Float32Array(channels);
     this.perception = new Float32Array(3 * channels);
-    this.hidden = new Float32Array(HIDDEN);
     this.random = Math.random;
     this.reset();
   }
 
   setAngle(angle) {
     this.angle = angle;
-    this.w1 = rotateSobel(this.params.w1, this.channels, angle);
+    this.w1 = rotateSobel(this.params.w1, this.channels, this.hidden.length, angle);
   }
 
   /** One living cell in the middle (alpha and hidden channels 1), as model.seed_grid. */
@@ -139,6 +141,7 @@ class NCA {
   step() {
     const { height: H, width: W, channels: C, w1, hidden: h, perception: p, residual: d } = this;
     const { b1, b2, w2 } = this.params;
+    const width = h.length; // hidden units
     const x = this.state;
     const y = this.next;
     this.livingMask(x, this.preAlive);
@@ -160,11 +163,11 @@ class NCA {
         for (let k = 0; k < 3 * C; k++) {
           const v = p[k];
           if (v === 0) continue;
-          const row = k * HIDDEN;
-          for (let u = 0; u < HIDDEN; u++) h[u] += v * w1[row + u];
+          const row = k * width;
+          for (let u = 0; u < width; u++) h[u] += v * w1[row + u];
         }
         d.fill(0);
-        for (let u = 0; u < HIDDEN; u++) {
+        for (let u = 0; u < width; u++) {
           const v = h[u];
           if (v <= 0) continue; // ReLU
           const row = u * C;

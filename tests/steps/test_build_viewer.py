@@ -15,7 +15,16 @@ from selenium.webdriver.common.by import By
 
 from nca_steps.damage import disc_radius
 from nca_steps.images import preview_png
-from nca_steps.model import ALIVE_THRESHOLD, ALPHA, HIDDEN, Params, flatten, rollout
+from nca_steps.model import (
+    ALIVE_THRESHOLD,
+    ALPHA,
+    HIDDEN,
+    Params,
+    flatten,
+    init_params,
+    param_count,
+    rollout,
+)
 from nca_steps.viewer.chromium import viewer_state
 from tests.conftest import made_once, make_tiny_target, run_module
 
@@ -56,7 +65,7 @@ def save_target(folder, target: np.ndarray) -> None:
     (folder / "preview.png").write_bytes(preview_png(target, 4))
 
 
-def build(tmp_path, params: str = "params.npy"):
+def build(tmp_path, params: str = "params.npy", *extra: str):
     return run_module(
         "nca_steps.steps.build_viewer",
         "--params",
@@ -71,6 +80,7 @@ def build(tmp_path, params: str = "params.npy"):
         "tiny <test> __NCA_JS__",
         "--html-out",
         tmp_path / "viewer.html",
+        *extra,
     )
 
 
@@ -95,6 +105,22 @@ def test_at_fire_rate_one_the_page_grows_what_model_rollout_grows(chromium, view
     assert (state[..., ALPHA] > ALIVE_THRESHOLD).sum() > 1  # it grew
     assert np.abs(state[..., :4] - expected[..., :4]).max() <= 1e-3
     assert np.abs(state - expected).max() <= 1e-3
+
+
+def test_a_narrower_hidden_layer_grows_in_the_page_as_in_jax(chromium, tmp_path):
+    """A width-32 model (its own parameter layout) steps in the page as model.rollout does."""
+    save_target(tmp_path, make_tiny_target())
+    key = jax.random.PRNGKey(7)
+    params = init_params(key, 16, 32) + 0.05 * jax.random.normal(key, (param_count(16, 32),))
+    np.save(tmp_path / "params.npy", np.asarray(params))
+    assert build(tmp_path, "params.npy", "--hidden", "32").returncode == 0
+    open_paused(chromium, tmp_path / "viewer.html", "fire=1")
+    chromium.execute_script("window.nca.step(8)")
+    expected = rollout(params, key, 8, height=10, width=12, hidden=32, fire_rate=1.0)[-1]
+    assert (np.asarray(expected)[..., ALPHA] > ALIVE_THRESHOLD).sum() > 1
+    assert np.abs(viewer_state(chromium) - expected).max() <= 1e-3
+    wrong = build(tmp_path, "params.npy")  # the notebook's width, 128
+    assert wrong.returncode != 0 and "hidden width 128 need" in wrong.stderr
 
 
 def edge_vector(channels: int = 16) -> np.ndarray:
@@ -201,6 +227,6 @@ def test_wrong_vector_length_is_one_line(tmp_path, tiny_target):
     proc = build(tmp_path, "short.npy")
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
-        "error: parameter vector has shape (100,); 16 channels need (8336,)"
+        "error: parameter vector has shape (100,); 16 channels and hidden width 128 need (8336,)"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["preview.png", "short.npy", "target.npy"]

@@ -65,7 +65,7 @@ def test_wrong_vector_length_is_one_line(tmp_path, tiny_target):
     proc = evaluate(tmp_path, "x", params="short.npy")
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
-        "error: parameter vector has shape (100,); 16 channels need (8336,)"
+        "error: parameter vector has shape (100,); 16 channels and hidden width 128 need (8336,)"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["short.npy", "target.npy"]
 

@@ -13,6 +13,7 @@ from nca_steps.emoji import named_emojis, noto_code, split_emojis
 from nca_steps.errors import StepError
 
 NAME = "[A-Za-z0-9][A-Za-z0-9_.-]*"
+COMBINATION = "[A-Za-z0-9][A-Za-z0-9_.~-]*"  # ~ as a grid point's names have it
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
@@ -42,6 +43,7 @@ def validate_config(config, schema_file):
     """Fill the schema's defaults, then stop at the first problem with a one-line message."""
     schema = yaml.safe_load(Path(schema_file).read_text())
     schema["$defs"]["hyperparameters"] = hyperparameters.json_schema()
+    schema["$defs"]["combination"] = hyperparameters.combination_json_schema()
     schema["$defs"]["seeds"] = hyperparameters.seeds_json_schema()
     check_per_run(config)
     validator = jsonschema.Draft202012Validator(schema)
@@ -51,6 +53,7 @@ def validate_config(config, schema_file):
         raise ValueError(f"config error at {where}: {error.message}")
     fill_defaults(config, schema, schema)
     config["targets"] = target_mapping(config["targets"])
+    config["combinations"] = expand_grids(config["combinations"])
     for name in combinations():
         hp = combination(name)
         try:
@@ -59,12 +62,33 @@ def validate_config(config, schema_file):
             raise ValueError(f"config error at combinations.{name}: {err}") from None
 
 
+def expand_grids(combos):
+    """Every combination with a grid replaced by the combinations of its points."""
+    expanded = {}
+    for name, hp in combos.items():
+        try:
+            points = hyperparameters.expand_grid(name, hp)
+        except StepError as err:
+            raise ValueError(f"config error at combinations.{name}: {err}") from None
+        for point in points:
+            if point in expanded or (point != name and point in combos):
+                raise ValueError(
+                    f"config error at combinations.{name}: its grid point {point} is also "
+                    "another combination's name"
+                )
+        expanded.update(points)
+    return expanded
+
+
 def check_per_run(config):
     """A seed is set per run, by the top-level seeds list; say so where one is misplaced."""
     places = {"hyperparameters": config.get("hyperparameters")}
     combos = config.get("combinations")
     if isinstance(combos, dict):
         places.update({f"combinations.{name}": hp for name, hp in combos.items()})
+    for where, hp in list(places.items()):
+        if isinstance(hp, dict) and isinstance(hp.get("grid"), dict):
+            places[f"{where}.grid"] = hp["grid"]
     for where, hp in places.items():
         if isinstance(hp, dict) and "seed" in hp:
             raise ValueError(
@@ -107,7 +131,7 @@ def fill_defaults(node, schema, root):
 
 wildcard_constraints:
     target=NAME,
-    combination=NAME,
+    combination=COMBINATION,
     seed="[0-9]+",
     code="u[0-9a-f_]+",
     animation="growth|damage",

@@ -18,6 +18,7 @@ rule evaluate:
         loss_every=lambda wc: combination(wc.combination)["loss_every"],
         fire_rate=lambda wc: combination(wc.combination)["fire_rate"],
         channels=lambda wc: combination(wc.combination)["channels"],
+        hidden=lambda wc: combination(wc.combination)["hidden"],
         horizon=config["evaluation"]["horizon"],
         rollouts=config["evaluation"]["rollouts"],
         seed=config["evaluation"]["seed"],
@@ -34,7 +35,7 @@ rule evaluate:
     shell:
         "python -m nca_steps.steps.evaluate --params {input.params} --target {input.target} "
         "--steps {params.steps} --loss-every {params.loss_every} --fire-rate {params.fire_rate} "
-        "--channels {params.channels} --horizon {params.horizon} --rollouts {params.rollouts} "
+        "--channels {params.channels} --hidden {params.hidden} --horizon {params.horizon} --rollouts {params.rollouts} "
         "--seed {params.seed} --threads {threads} --metrics-out {output.metrics} "
         "--frames-out {output.frames} --damage-frames-out {output.damage_frames} "
         "--grown-out {output.grown} > {log} 2>&1"

@@ -44,6 +44,7 @@ rule build_viewer:
     params:
         run=run_caption,
         channels=lambda wc: combination(wc.combination)["channels"],
+        hidden=lambda wc: combination(wc.combination)["hidden"],
         fire_rate=lambda wc: combination(wc.combination)["fire_rate"],
         steps=lambda wc: combination(wc.combination)["steps"],
     conda:
@@ -57,7 +58,7 @@ rule build_viewer:
     shell:
         "python -m nca_steps.steps.build_viewer --params {input.params} --target {input.target} "
         "--preview {input.preview} "
-        "--channels {params.channels} --fire-rate {params.fire_rate} --steps {params.steps} "
+        "--channels {params.channels} --hidden {params.hidden} --fire-rate {params.fire_rate} --steps {params.steps} "
         "--title '{wildcards.target} / {wildcards.combination} / seed {wildcards.seed}' "
         "--html-out {output} > {log} 2>&1"
 
