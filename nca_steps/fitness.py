@@ -32,7 +32,7 @@ from nca_steps.model import (
     unflatten,
 )
 
-PopulationFitness = Callable[[jax.Array, jax.Array], jax.Array]
+PopulationFitness = Callable[..., jax.Array]  # (population, key, start=None) -> fitness
 
 
 def rgba_mse(x: jax.Array, target: jax.Array) -> jax.Array:
@@ -150,8 +150,10 @@ def member_loss(
     window: int = 1,
     window_loss: str = "mean",
     dead: str = "mse",
+    start: jax.Array | None = None,
 ) -> jax.Array:
-    """The loss of one rollout from the seed; ``target`` is a constant (not traced).
+    """The loss of one rollout from the seed, or from the state ``start`` (H, W, channels),
+    which may fill the grid; ``target`` is a constant (not traced).
 
     ``growing`` (the notebook's): the sum of :func:`growth_loss` after every ``loss_every`` of
     ``steps`` updates, the last of them (at ``steps``) replaced by :func:`horizon_loss` over the
@@ -161,18 +163,19 @@ def member_loss(
     """
     params = rotate_sobel(unflatten(flat, channels, hidden), angle)
     height, width = target.shape[:2]
-    x = seed_grid(height, width, channels)
+    x = seed_grid(height, width, channels) if start is None else start
     loss = jnp.zeros((), jnp.float32)
     in_window = []  # the losses of the last window steps
     for first, last in growth_plan(height, width, steps, loss_every):
         keys = jax.random.split(jax.random.fold_in(key, first), last - first + 1)
+        radius = last if start is None else max(height, width)  # a start may fill the grid
         if last <= steps - window:
-            x, _ = grow_window(params, x, keys, last, fire_rate)
+            x, _ = grow_window(params, x, keys, radius, fire_rate)
             if last % loss_every == 0:
                 loss = loss + growth_loss(x, target, dead)
             continue
         score = partial(growth_loss, target=target, dead=dead)
-        x, scores = grow_window(params, x, keys, last, fire_rate, score)
+        x, scores = grow_window(params, x, keys, radius, fire_rate, score)
         in_window.append(scores[max(0, steps - window - first + 1) :])
     loss = loss + horizon_loss(jnp.concatenate(in_window), key, window_loss)
     if experiment == "growing":
@@ -214,8 +217,9 @@ def make_population_fitness(
     batch: int | None = None,
     **objective: Any,
 ) -> PopulationFitness:
-    """Return ``fitness(population (P, D), key) -> (P,)``, fitness = -loss, jitted once;
-    ``objective`` holds :func:`member_loss`'s other options (hidden, experiment, window, ...).
+    """Return ``fitness(population (P, D), key, start=None) -> (P,)``, fitness = -loss, jitted
+    once for the seed and once for a ``start`` state (H, W, channels) that every member grows
+    from; ``objective`` holds :func:`member_loss`'s other options (hidden, experiment, ...).
 
     Member ``i`` grows with ``jax.random.split(key, P)[i]`` whichever device runs it, so one
     device and several give the same numbers. Each device takes ``P / n_devices`` members and
@@ -236,28 +240,40 @@ def make_population_fitness(
         **objective,
     )
 
-    def slice_fitness(population: jax.Array, keys: jax.Array) -> jax.Array:
-        return -jax.lax.map(lambda pk: loss(*pk), (population, keys), batch_size=batch)
+    def slice_fitness(population: jax.Array, keys: jax.Array, *start: jax.Array) -> jax.Array:
+        grow = partial(loss, start=start[0]) if start else loss
+        return -jax.lax.map(lambda pk: grow(*pk), (population, keys), batch_size=batch)
 
     mesh = Mesh(devices, ("pop",))
-    sharded = jax.shard_map(
-        slice_fitness,
-        mesh=mesh,
-        in_specs=(PartitionSpec("pop"), PartitionSpec("pop")),
-        out_specs=PartitionSpec("pop"),
-        check_vma=False,
-    )
     by_member = NamedSharding(mesh, PartitionSpec("pop"))
+    everywhere = NamedSharding(mesh, PartitionSpec())
 
-    @jax.jit
-    def sharded_fitness(population: jax.Array, key: jax.Array) -> jax.Array:
-        keys = jax.random.split(key, pop_size)
-        return sharded(population, jax.lax.with_sharding_constraint(keys, by_member))
+    def sharded(*start_spec: PartitionSpec) -> Callable:
+        mapped = jax.shard_map(
+            slice_fitness,
+            mesh=mesh,
+            in_specs=(PartitionSpec("pop"), PartitionSpec("pop"), *start_spec),
+            out_specs=PartitionSpec("pop"),
+            check_vma=False,
+        )
 
-    def fitness(population: jax.Array, key: jax.Array) -> jax.Array:
+        @jax.jit
+        def sharded_fitness(population: jax.Array, key: jax.Array, *start: jax.Array):
+            keys = jax.random.split(key, pop_size)
+            return mapped(population, jax.lax.with_sharding_constraint(keys, by_member), *start)
+
+        return sharded_fitness
+
+    from_seed, from_start = sharded(), sharded(PartitionSpec())
+
+    def fitness(population: jax.Array, key: jax.Array, start: jax.Array | None = None):
         # Fixed placements in and out: the solver's state then stays on one device and every
         # generation reuses the first one's compiled functions (a changed sharding recompiles).
-        result = sharded_fitness(jax.device_put(population, by_member), key)
+        population = jax.device_put(population, by_member)
+        if start is None:
+            result = from_seed(population, key)
+        else:
+            result = from_start(population, key, jax.device_put(start, everywhere))
         return jax.device_put(result, devices[0])
 
     return fitness

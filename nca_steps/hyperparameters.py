@@ -2,7 +2,8 @@
 lines, checkpoints, benchmarks and the README's table derive from.
 
 The defaults are the shipped ones, chosen on a 2-core laptop CPU by
-``benchmarks/sweep_defaults.py``; the notebook's own values are the preset
+``benchmarks/sweep_defaults.py`` (the ES study, ``benchmarks/es_study.py``, found nothing that
+beat them at the shipped budget); the notebook's own values are the preset
 ``workflow/configs/notebook.yaml``.
 """
 
@@ -116,6 +117,14 @@ HYPERPARAMETERS = (
         "empty grid's MSE, better than a pattern that overshoots) or worst (100 x that, below "
         "every pattern short of a runaway), so that dying is no refuge",
         choices=("mse", "worst"),
+    ),
+    Hyperparameter(
+        "pool",
+        0,
+        "evolution strategies: a pool of this many grown states (the Distill article's "
+        "persistence trick; 0: none): every other generation grows from one of them instead "
+        "of the seed, and the center's result replaces it",
+        Range(int, minimum=0),
     ),
     Hyperparameter(
         "warmup",
@@ -256,6 +265,8 @@ def check(values: dict[str, Any]) -> None:
         check_steps(values["steps"], values["loss_every"])
     if "steps" in values and values.get("window", 1) > values["steps"]:
         raise StepError(f"window {values['window']} is longer than steps {values['steps']}")
+    if values.get("algorithm") == "adam" and values.get("pool"):
+        raise StepError(f"pool {values['pool']} is for the evolution strategies; use 0 with adam")
 
 
 def check_steps(steps: int, loss_every: int) -> None:

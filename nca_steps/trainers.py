@@ -18,7 +18,17 @@ import optax
 
 from nca_steps import hyperparameters
 from nca_steps.fitness import PopulationFitness, make_population_fitness, member_loss
-from nca_steps.model import Params, flatten, init_params, param_count, unflatten
+from nca_steps.model import (
+    ALIVE_THRESHOLD,
+    ALPHA,
+    Params,
+    flatten,
+    init_params,
+    param_count,
+    rollout_rgba,
+    seed_grid,
+    unflatten,
+)
 from nca_steps.solver import Solver, make_solver, on_device, tree_from_state, tree_state
 
 ADAM_RATE = 0.02  # x lr: 0.0024 at the default lr, near the Distill article's 2e-3
@@ -40,24 +50,59 @@ class Trainer(Protocol):
     def set_state(self, state: dict[str, np.ndarray]) -> None: ...
 
 
+POOL_KEY = 2**31 - 2  # folded into a generation's key to draw its pool slot
+
+
+class Pool:
+    """The Distill article's pool of grown states, for an evolution strategy. Every other
+    generation (the odd ones) starts all its rollouts from one slot, drawn from the generation's
+    key, instead of from the seed; after each generation the center, grown ``steps`` from that
+    start (or from the seed, into a drawn slot), replaces the slot, so the pool holds what the
+    model grows and the search learns to keep it. A dead or non-finite state goes back to the
+    seed. Starts as ``size`` seeds."""
+
+    def __init__(self, size: int, seed: jax.Array, grow: Callable) -> None:
+        self.seed = np.asarray(seed)
+        self.states = np.repeat(self.seed[None], size, axis=0)
+        self.grow = grow  # (center, start, key) -> the state after steps updates
+
+    def draw(self, key: jax.Array, index: int) -> tuple[int, np.ndarray | None]:
+        """The slot generation ``index`` writes and its start (None: the seed)."""
+        slot = int(jax.random.randint(jax.random.fold_in(key, POOL_KEY), (), 0, len(self.states)))
+        return slot, (self.states[slot] if index % 2 else None)
+
+    def update(self, slot: int, start: np.ndarray | None, center: jax.Array, key: jax.Array):
+        grown = np.asarray(self.grow(center, self.seed if start is None else start, key))
+        alive = (grown[..., ALPHA] > ALIVE_THRESHOLD).any() and np.isfinite(grown).all()
+        self.states[slot] = grown if alive else self.seed
+
+
 class EvolutionTrainer:
     """A solver of nca_steps/solver.py and the population fitness, sharded over the devices;
-    the ``warmup`` fitness for the first generations, if given."""
+    the ``warmup`` fitness for the first generations, if given; a ``pool`` after them."""
 
     def __init__(
         self,
         solver: Solver,
         fitness: PopulationFitness,
         warmup: tuple[int, PopulationFitness | None] = (0, None),
+        pool: Pool | None = None,
     ) -> None:
         self.solver = solver
         self.fitness = fitness
         self.warmup = warmup
+        self.pool = pool
 
     def generation(self, key: jax.Array, index: int) -> jax.Array:
         until, early = self.warmup
-        fitness = (early if index < until else self.fitness)(self.solver.ask(), key)
+        if index < until or self.pool is None:
+            fitness = (early if index < until else self.fitness)(self.solver.ask(), key)
+            self.solver.tell(fitness)
+            return -fitness
+        slot, start = self.pool.draw(key, index)
+        fitness = self.fitness(self.solver.ask(), key, start)
         self.solver.tell(fitness)
+        self.pool.update(slot, start, self.solver.center, key)
         return -fitness
 
     @property
@@ -68,10 +113,13 @@ class EvolutionTrainer:
         return self.solver.spread()
 
     def get_state(self) -> dict[str, np.ndarray]:
-        return self.solver.get_state()
+        pool = {} if self.pool is None else {"pool": self.pool.states.copy()}
+        return {**self.solver.get_state(), **pool}
 
     def set_state(self, state: dict[str, np.ndarray]) -> None:
-        self.solver.set_state(state)
+        if self.pool is not None:
+            self.pool.states = np.array(state["pool"], np.float32)
+        self.solver.set_state({k: v for k, v in state.items() if k != "pool"})
 
 
 def normalize_per_tensor(grad: jax.Array, channels: int, hidden: int) -> jax.Array:
@@ -161,4 +209,21 @@ def make_trainer(target: np.ndarray, hp: dict) -> Trainer:
     )
     fitness = partial(make_population_fitness, target, pop_size=pop_size)
     warmup = (until, fitness(**early) if until else None)
-    return EvolutionTrainer(solver, fitness(**objective), warmup)
+    return EvolutionTrainer(solver, fitness(**objective), warmup, make_pool(target, hp))
+
+
+def make_pool(target: np.ndarray, hp: dict) -> Pool | None:
+    """The pool ``hp["pool"]`` asks for (0: none): its states grow by ``hp``'s rollout."""
+    if not hp["pool"]:
+        return None
+    height, width = target.shape[:2]
+    shape = {k: hp[k] for k in ("channels", "hidden", "fire_rate")}
+
+    @jax.jit
+    def grow(center: jax.Array, start: jax.Array, key: jax.Array) -> jax.Array:
+        last, _ = rollout_rgba(
+            center, key, hp["steps"], height=height, width=width, start=start, **shape
+        )
+        return last
+
+    return Pool(hp["pool"], seed_grid(height, width, hp["channels"]), grow)

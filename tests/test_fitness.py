@@ -295,3 +295,25 @@ def test_hidden_width_sets_the_parameter_layout(tiny_target):
     assert float(got) == pytest.approx(float(expected), rel=1e-5)
     with pytest.raises(StepError, match="hidden width 32 need"):
         model.checked_params(model.flatten(wide), C, 0.0, 32)
+
+
+def test_a_rollout_can_start_from_a_grown_state(tiny_target):
+    """Known answer: zero parameters keep any state still, so every loss step scores the start
+    itself; the population fitness grows every member from the same start."""
+    start = np.asarray(jax.random.uniform(jax.random.PRNGKey(8), (*tiny_target.shape[:2], C)))
+    settings = dict(channels=C, steps=6, loss_every=3, fire_rate=0.5)
+    zero = np.zeros(model.param_count(C), np.float32)
+    loss = fitness.member_loss(zero, jax.random.PRNGKey(0), tiny_target, **settings, start=start)
+    expected = 2 * np.square(start[..., :4] - tiny_target).mean()
+    assert float(loss) == pytest.approx(expected, rel=1e-6)
+    pop = population(2)
+    f = fitness.make_population_fitness(tiny_target, pop_size=2, **settings)
+    key = jax.random.PRNGKey(4)
+    got = np.asarray(f(pop, key, start))
+    keys = jax.random.split(key, 2)
+    each = [
+        -fitness.member_loss(p, k, tiny_target, **settings, start=start)
+        for p, k in zip(pop, keys, strict=True)
+    ]
+    np.testing.assert_allclose(got, each, rtol=1e-5)
+    assert not np.allclose(got, np.asarray(f(pop, key)))  # not the seed's

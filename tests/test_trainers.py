@@ -38,6 +38,30 @@ def test_an_es_starts_at_zero_or_at_the_models_default_init(tiny_target, algorit
     np.testing.assert_array_equal(lecun.center, model.init_params(jax.random.PRNGKey(2), C, 32))
 
 
+def test_the_pool_holds_what_the_center_grows_from_its_start(tiny_target):
+    """Known answer: after each generation exactly the drawn slot holds the new center grown
+    `steps` from that generation's start: the seed in even generations, the slot's state in
+    odd ones."""
+    hp = {**hyperparameters("snes"), "hidden": 32, "init": "lecun", "pool": 3}
+    trainer = make_trainer(tiny_target, hp)
+    seed = np.asarray(model.seed_grid(*tiny_target.shape[:2], C))
+    assert (trainer.get_state()["pool"] == seed).all()
+    for index in range(4):
+        key = jax.random.PRNGKey(10 + index)
+        before = trainer.get_state()["pool"]
+        slot, start = trainer.pool.draw(key, index)
+        assert (start is None) == (index % 2 == 0)
+        trainer.generation(key, index)
+        after = trainer.get_state()["pool"]
+        grown, _ = model.rollout_rgba(
+            trainer.center, key, 8, height=10, width=12, channels=C, hidden=32,
+            start=seed if start is None else before[slot],
+        )  # fmt: skip
+        np.testing.assert_array_equal(after[slot], np.asarray(grown))
+        others = [i for i in range(3) if i != slot]
+        np.testing.assert_array_equal(after[others], before[others])
+
+
 def test_evolution_generation_returns_the_losses_it_told(tiny_target):
     trainer = make_trainer(tiny_target, hyperparameters("pgpe"))
     population = trainer.solver.ask()

@@ -31,3 +31,13 @@ def test_killed_run_of_a_mode_resumes_bit_identical_across_its_warmup(
     )
     losses = [float(r["center_loss"]) for r in expected[1]]
     assert losses[50] > losses[49]  # the later losses count from generation 50
+
+
+def test_killed_run_with_a_pool_resumes_bit_identical(target_file, uninterrupted):
+    """The pool of grown states is part of the checkpoint."""
+    pool = ("--hidden", "32", "--init", "lecun", "--pool", "4")
+    kill_at_first_checkpoint(target_file, "cut", GENERATIONS, "--algorithm", "snes", *pool)
+    expected = uninterrupted("snes", *pool)
+    resume_matches(
+        target_file, "cut", expected, "--checkpoint-every", "5", "--algorithm", "snes", *pool
+    )
