@@ -82,6 +82,15 @@ from tests.workflow import TINY, planned_jobs, snakemake
             "config error at combinations.c: its grid point c_lr~0.1 is also another",
         ),
         (
+            {"combinations": {"c": {"algorithm": "adam", "pool": 4}}},
+            "config error at combinations.c: pool 4 is for the evolution strategies; use 0 "
+            "with adam",
+        ),
+        (
+            {"combinations": {"c": {"window": 5}}},
+            "config error at combinations.c: window 5 is longer than steps 4",
+        ),
+        (
             {"combinations": {"c": {"grid": {"steps": [4, 5]}}}},
             "config error at combinations.c_steps~5: steps 5 is not a multiple of loss_every 2",
         ),
