@@ -17,10 +17,13 @@ import numpy as np
 import optax
 
 from nca_steps import hyperparameters
-from nca_steps.fitness import PopulationFitness, make_population_fitness, member_loss
+from nca_steps.fitness import (
+    PopulationFitness,
+    is_dead,
+    make_population_fitness,
+    member_loss,
+)
 from nca_steps.model import (
-    ALIVE_THRESHOLD,
-    ALPHA,
     Params,
     flatten,
     init_params,
@@ -73,8 +76,8 @@ class Pool:
 
     def update(self, slot: int, start: np.ndarray | None, center: jax.Array, key: jax.Array):
         grown = np.asarray(self.grow(center, self.seed if start is None else start, key))
-        alive = (grown[..., ALPHA] > ALIVE_THRESHOLD).any() and np.isfinite(grown).all()
-        self.states[slot] = grown if alive else self.seed
+        usable = np.isfinite(grown).all() and not bool(is_dead(grown))
+        self.states[slot] = grown if usable else self.seed
 
 
 class EvolutionTrainer:
