@@ -8,30 +8,78 @@ import io
 import os
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from nca_steps.errors import StepError
 
-CONVERTIBLE_MODES = ("RGBA", "RGB", "LA", "L", "P", "PA", "CMYK", "1", "I;16", "I;16B", "I", "RGBa")
+# Pillow's convert gives each of these the alpha a viewer shows (an alpha channel, or the
+# ``transparency`` entry of a palette, 1-bit, grayscale or RGB image).
+CONVERTED_BY_PILLOW = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "RGBa")
+VIA_RGB = ("CMYK", "YCbCr", "HSV")  # opaque colour spaces Pillow converts to RGB exactly
+HIGH_DEPTH = ("I", "I;16", "I;16L", "I;16B", "I;16N", "F")  # grayscale past 8 bits
+READABLE_MODES = (*CONVERTED_BY_PILLOW, *VIA_RGB, "LAB", *HIGH_DEPTH)
+ORIENTATION_TAG = 0x0112  # EXIF: how the stored pixels turn to be seen upright
 
 
 def read_rgba(path: str | os.PathLike, what: str = "target image") -> Image.Image:
-    """Open an image file as 8-bit RGBA, converting grayscale, palette, 16-bit and CMYK images;
-    a missing or unreadable file is refused in one line that calls it ``what``."""
+    """An image file as a viewer shows it, in 8-bit RGBA: upright by its EXIF Orientation, one
+    still frame, each mode's alpha (see ``to_rgba``).
+
+    Raises StepError, in one line that calls the file ``what``, for a missing or unreadable file,
+    an animated one, one past Pillow's decompression-bomb guard or in a mode not in
+    ``READABLE_MODES``. The result's ``info`` names the file's ``mode`` and EXIF
+    ``orientation`` (1: upright as stored)."""
     try:
         img = Image.open(path)
-        img.load()
+        frames = getattr(img, "n_frames", 1)
+        if frames > 1:
+            raise StepError(
+                f"{what} {path} is animated ({frames} frames); give one still picture "
+                "(e.g. the frame you want, saved as PNG)"
+            )
+        orientation = img.getexif().get(ORIENTATION_TAG, 1)
+        img = ImageOps.exif_transpose(img)  # loads the pixels too
     except FileNotFoundError as err:
         raise StepError(f"{what} {path} does not exist") from err
-    except (UnidentifiedImageError, OSError, SyntaxError) as err:
-        raise StepError(f"{what} {path} is not a readable PNG or JPEG ({err})") from err
-    if img.mode not in CONVERTIBLE_MODES:
-        raise StepError(f"{what} {path} has mode {img.mode}; valid: {', '.join(CONVERTIBLE_MODES)}")
-    if img.mode.startswith("I"):  # 16- or 32-bit grayscale: scale to 8 bits first
-        values = np.asarray(img, np.float64)
-        peak = 65535.0 if img.mode.startswith("I;16") or values.max() > 255 else 255.0
-        img = Image.fromarray(np.uint8(np.clip(values / peak, 0, 1) * 255))
-    return img.convert("RGBA")
+    except Image.DecompressionBombError as err:
+        # Pillow's message names the image's pixel count and the limit
+        raise StepError(f"{what} {path} is too large to open safely ({err})") from err
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise StepError(f"{what} {path} is not a readable image ({err})") from err
+    rgba = to_rgba(img, f"{what} {path}")
+    rgba.info.update(mode=img.mode, orientation=orientation)
+    return rgba
+
+
+def to_rgba(img: Image.Image, name: str = "image") -> Image.Image:
+    """``img`` as 8-bit RGBA with the alpha a viewer shows: Pillow's conversion for 8-bit modes;
+    CMYK, YCbCr and HSV through RGB, opaque; CIELAB through an sRGB profile; 16- and 32-bit
+    integers scaled from 0..65535 (0..255 for 32-bit values that fit in 8 bits), floats (F)
+    from 0..1, a ``transparency`` value of these transparent.
+
+    Raises StepError, naming ``name``, for a mode not in ``READABLE_MODES``."""
+    mode = img.mode
+    if mode in CONVERTED_BY_PILLOW:
+        return img.convert("RGBA")
+    if mode in VIA_RGB:
+        return img.convert("RGB").convert("RGBA")
+    if mode == "LAB":
+        lab_to_srgb = ImageCms.buildTransform(
+            ImageCms.createProfile("LAB"), ImageCms.createProfile("sRGB"), "LAB", "RGB"
+        )
+        return ImageCms.applyTransform(img, lab_to_srgb).convert("RGBA")
+    if mode not in HIGH_DEPTH:
+        raise StepError(f"{name} has mode {mode}; valid: {', '.join(READABLE_MODES)}")
+    values = np.asarray(img, np.float64)
+    if mode == "F":
+        peak = 1.0
+    else:
+        peak = 65535.0 if mode.startswith("I;16") or values.max() > 255 else 255.0
+    gray = np.uint8(np.round(np.clip(values / peak, 0, 1) * 255))
+    alpha = np.full_like(gray, 255)
+    if "transparency" in img.info:
+        alpha[values == img.info["transparency"]] = 0
+    return Image.fromarray(np.stack([gray, gray, gray, alpha], axis=-1))
 
 
 def prepare_target(img: Image.Image, size: int, padding: int) -> np.ndarray:

@@ -13,6 +13,9 @@ from nca_steps.metrics import write_metrics
 from tests.conftest import run_module
 
 TRAIN = ["--params-out", "p.npy", "--metrics-out", "m.csv", "--checkpoint", "c.npz"]
+PREPARE = [
+    "--image", "x.png", "--target-out", "p.npy", "--preview-out", "o.png", "--info-out", "o.json",
+]  # fmt: skip
 EVALUATE = [
     "--metrics-out", "e.json", "--frames-out", "f.npz", "--damage-frames-out", "d.npz",
     "--grown-out", "g.png",
@@ -27,6 +30,7 @@ OUTPUTS = {
     "g.png",
     "o.gif",
     "o.png",
+    "o.json",
     "o.csv",
 }
 
@@ -110,13 +114,11 @@ CASES = [
     ),
     # prepare_target
     (
-        "prepare_target", ["--image", "x.png", "--target-out", "p.npy", "--preview-out", "o.png",
-                           "--size", "2"],
+        "prepare_target", [*PREPARE, "--size", "2"],
         "argument --size: '2' is invalid; use an integer >= 3",
     ),
     (
-        "prepare_target", ["--image", "x.png", "--target-out", "p.npy", "--preview-out", "o.png",
-                           "--padding", "-1"],
+        "prepare_target", [*PREPARE, "--padding", "-1"],
         "argument --padding: '-1' is invalid; use an integer >= 0",
     ),
     # render_gif

@@ -12,6 +12,7 @@ from nca_steps.steps import evaluate, fetch_emoji, prepare_target, render_gif, t
 from tests.conftest import ROOT
 
 SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
+PREPARE_ARGS = ["--image", "i", "--target-out", "t", "--preview-out", "p", "--info-out", "j"]
 TRAIN_ARGS = ["--target", "t", "--params-out", "p", "--metrics-out", "m", "--checkpoint", "c"]
 EVALUATE_ARGS = [
     "--params", "p", "--target", "t", "--metrics-out", "m", "--frames-out", "f",
@@ -64,9 +65,9 @@ def test_readme_lists_every_hyperparameter_with_its_default():
 @pytest.mark.parametrize(
     ("parse", "required", "flag", "schema_path"),
     [
-        (prepare_target.parse_args, ["--image", "i", "--target-out", "t", "--preview-out", "p"],
+        (prepare_target.parse_args, PREPARE_ARGS,
          "size", ("target_size",)),
-        (prepare_target.parse_args, ["--image", "i", "--target-out", "t", "--preview-out", "p"],
+        (prepare_target.parse_args, PREPARE_ARGS,
          "padding", ("target_padding",)),
         (train.parse_args, TRAIN_ARGS, "checkpoint_every", ("training", "checkpoint_every")),
         (train.parse_args, TRAIN_ARGS, "log_every", ("training", "log_every")),

@@ -1,15 +1,19 @@
 """Step ``prepare_target``: image -> the padded premultiplied RGBA array training grows towards.
 
-Also writes a preview PNG (composited on white) to check what the NCA will be asked to draw.
+Also writes a preview PNG (composited on white) to check what the NCA will be asked to draw, and
+a sidecar JSON saying what was read: the picture's size as shown, its mode and EXIF orientation,
+the grid, and a warning where the picture is smaller than ``--size`` (thumbnails never enlarge,
+as in the notebook, so such a picture gives a smaller grid).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from nca_steps.cli import NON_NEGATIVE_INT, POSITIVE_INT, Range, parser, run_step
 from nca_steps.errors import StepError
-from nca_steps.files import write_bytes, write_npy
+from nca_steps.files import write_bytes, write_json, write_npy
 from nca_steps.images import prepare_target, preview_png, read_rgba
 
 SIZES = Range(int, minimum=3)  # a 3x3 neighbourhood at least
@@ -17,7 +21,9 @@ SIZES = Range(int, minimum=3)  # a 3x3 neighbourhood at least
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = parser("nca_steps.steps.prepare_target", __doc__)
-    p.add_argument("--image", required=True, help="PNG or JPEG, with or without alpha")
+    p.add_argument(
+        "--image", required=True, help="a still picture (PNG, JPEG, TIFF...), alpha or not"
+    )
     p.add_argument(
         "--size", type=SIZES.parse, default=20, help="longest side after thumbnailing (px)"
     )
@@ -26,17 +32,40 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--target-out", required=True, help=".npy, (H, W, 4) float32")
     p.add_argument("--preview-out", required=True, help=".png")
+    p.add_argument("--info-out", required=True, help=".json, what was read (sidecar)")
     p.add_argument("--preview-zoom", type=POSITIVE_INT.parse, default=4)
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    target = prepare_target(read_rgba(args.image), args.size, args.padding)
+    img = read_rgba(args.image)
+    target = prepare_target(img, args.size, args.padding)
     if target[..., 3].max() <= 0.1:
         raise StepError(f"target image {args.image} is fully transparent; nothing to grow")
+    width, height = img.size
+    warnings = []
+    if max(width, height) < args.size:
+        warnings.append(
+            f"picture {args.image} is {width}x{height}, smaller than size {args.size}: it is "
+            f"used as it is (never enlarged); give one at least {args.size} px on its longest side "
+            "for a target of that size"
+        )
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     write_npy(args.target_out, target)
     write_bytes(args.preview_out, preview_png(target, args.preview_zoom))
+    write_json(
+        args.info_out,
+        {
+            "image": str(args.image),
+            "size": [width, height],
+            "mode": img.info["mode"],
+            "exif_orientation": img.info["orientation"],
+            "grid": [target.shape[1], target.shape[0]],
+            "warnings": warnings,
+        },
+    )
     print(f"{args.image} -> {target.shape[1]}x{target.shape[0]} grid")
 
 

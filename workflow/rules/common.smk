@@ -14,7 +14,7 @@ from nca_steps.errors import StepError
 
 NAME = "[A-Za-z0-9][A-Za-z0-9_.-]*"
 COMBINATION = "[A-Za-z0-9][A-Za-z0-9_.~-]*"  # ~ as a grid point's names have it
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp")
 
 
 class UniqueKeyLoader(yaml.SafeLoader):

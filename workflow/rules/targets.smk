@@ -36,6 +36,7 @@ rule prepare_target:
     output:
         target="results/targets/{target}/target.npy",
         preview="results/targets/{target}/preview.png",
+        info="results/targets/{target}/target.json",
     params:
         size=config["target_size"],
         padding=config["target_padding"],
@@ -52,4 +53,4 @@ rule prepare_target:
     shell:
         "python -m nca_steps.steps.prepare_target --image {input:q} --size {params.size} "
         "--padding {params.padding} --target-out {output.target} "
-        "--preview-out {output.preview} > {log} 2>&1"
+        "--preview-out {output.preview} --info-out {output.info} > {log} 2>&1"
