@@ -90,7 +90,7 @@ def from_download(
         url, probe, setting = noto_url(code, base_url), noto_url(PROBE_CODE, base_url), "base_url"
     else:
         url, probe, setting = flag_url(iso, flags_url), flag_url(PROBE_FLAG, flags_url), "flags_url"
-    data = fetch_noto_png(
+    data, source_url = fetch_noto_png(
         url,
         probe,
         label=f"{text} ({code})",
@@ -101,7 +101,9 @@ def from_download(
     if iso is not None:
         with Image.open(io.BytesIO(data)) as img:
             data = png_bytes(fit(img))
-    return data, _record("download", data, url=url, release=release_tag(url))
+    # a Noto alias (UM.png -> US.png) records the file it links to
+    alias = {"linked_to": source_url} if source_url != url else {}
+    return data, _record("download", data, url=url, **alias, release=release_tag(url))
 
 
 def from_font(text: str) -> tuple[bytes, dict[str, Any]]:

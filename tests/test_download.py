@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 from PIL import Image
 
-from nca_steps.download import fetch_noto_png, fetch_png
+from nca_steps.download import fetch_noto_png, fetch_png, linked_file
 from nca_steps.errors import StepError
 
 PROBES = ("emoji_u1f600.png", "JP.png")  # the files every Noto release has
@@ -38,8 +38,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     """Answers by the path's second part (the first is one test's folder, see ``site``):
     missing (404: a folder where nothing exists), noto (PNGs for the probe files only: a Noto
     folder without the emoji asked for), moved (404, but an HTML page for the probe files),
-    flaky (500 once, then the PNG), html, truncated, slow, wide (a 90x60 PNG); anything else gets
-    an 8x8 PNG."""
+    flaky (500 once, then the PNG), html, truncated, slow, wide (a 90x60 PNG), alias (every file
+    but US.png is a link to US.png: its text), chain (a link to US.png, itself a link); anything
+    else gets an 8x8 PNG."""
 
     server: Server
 
@@ -65,6 +66,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             threading.Event().wait(2.0)
         elif kind == "wide":
             body = png_bytes((90, 60))
+        elif kind == "alias" and name != "US.png":  # a git link, as GitHub serves it
+            body = b"US.png"
+        elif kind == "chain":
+            body = b"US.png" if name != "US.png" else b"CA.png"
         try:
             self.send_response(status)
             self.send_header("Content-Length", str(len(body)))
@@ -137,7 +142,7 @@ def test_connection_refused():
         fetch_png(url, label="🦎", retries=1)
 
 
-def noto(site: Site, kind: str, name: str, probe: str = "emoji_u1f600.png") -> bytes:
+def noto(site: Site, kind: str, name: str, probe: str = "emoji_u1f600.png") -> tuple[bytes, str]:
     folder = f"{site.url}/{kind}"
     return fetch_noto_png(
         f"{folder}/{name}", f"{folder}/{probe}", label="🦎", setting="emoji.base_url", retries=0
@@ -162,5 +167,27 @@ def test_404_where_the_probe_is_no_png_means_the_folder_is_not_notos(site, kind)
 
 
 def test_probe_is_only_asked_after_a_404(site):
-    assert noto(site, "ok", "emoji_u1f98e.png") == png_bytes()
+    url = f"{site.url}/ok/emoji_u1f98e.png"
+    assert noto(site, "ok", "emoji_u1f98e.png") == (png_bytes(), url)
     assert site.hits["ok"] == 1
+
+
+def test_a_link_to_another_file_of_the_folder_is_followed_once(site):
+    """Noto's flag aliases: UM.png holds the text ``US.png``, served as such over HTTP."""
+    assert noto(site, "alias", "UM.png") == (png_bytes(), f"{site.url}/alias/US.png")
+    assert site.hits["alias"] == 2
+
+
+def test_a_link_to_a_link_is_one_line(site):
+    with pytest.raises(StepError) as err:
+        noto(site, "chain", "UM.png")
+    assert str(err.value) == (
+        f"{site.url}/chain/UM.png links to US.png, which links on to CA.png; "
+        "only one link is followed"
+    )
+
+
+@pytest.mark.parametrize("text", [b"../US.png", b"US.png\n<html>", b"US.gif"])
+def test_only_a_bare_png_name_counts_as_a_link(text):
+    assert linked_file(text) is None
+    assert linked_file(b"GB-ENG.png") == "GB-ENG.png"

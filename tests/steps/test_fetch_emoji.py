@@ -104,6 +104,18 @@ def test_flag_is_downloaded_from_region_flags_and_fitted(tmp_path, site, emoji, 
         assert img.getbbox() == (0, 21, 128, 106)  # 90x60 -> 128x85, centered
 
 
+def test_a_flag_alias_is_followed_and_recorded(tmp_path, site):  # noqa: F811
+    """🇺🇲 at Noto v2.047: UM.png is a link holding the text ``US.png``."""
+    flags = f"{site.url}/alias/v2.047/third_party/region-flags/png"
+    proc = fetch(tmp_path, "🇺🇲", "u1f1fa_1f1f2", "--sources", "download", "--flags-url", flags)
+    assert proc.returncode == 0, proc.stderr
+    sidecar = json.loads((tmp_path / "u1f1fa_1f1f2.json").read_text())
+    assert sidecar["url"] == f"{flags}/UM.png" and sidecar["linked_to"] == f"{flags}/US.png"
+    assert sidecar["release"] == "v2.047"
+    with Image.open(tmp_path / "u1f1fa_1f1f2.png") as img:
+        assert img.mode == "RGBA" and img.size == (128, 128)
+
+
 @pytest.mark.parametrize(
     ("kind", "message"),
     [
