@@ -148,6 +148,92 @@ def test_a_grid_expands_to_a_combination_per_point_named_as_paramspace_names_the
     assert "--pop-size 4 " in runs["plain"]
 
 
+# Every key of the schema as `--config` gives it (Snakemake reads the parts of a list or mapping
+# as text), each differing from its default where it can.
+TINY_HYPERPARAMETERS = {
+    **{h.name: h.default for h in hyperparameters.HYPERPARAMETERS if h.name != "seed"},
+    **TINY["hyperparameters"],
+    "lr": 0.05,
+    "max_seconds": 1.5,
+}
+COMMAND_LINE = {
+    "targets": "{lizard: 🦎, frog: 🐸}",
+    "target_size": "9",
+    "target_padding": "3",
+    "emoji": "{sources: [shipped, download], base_url: http://127.0.0.1:9/png, "
+    "flags_url: http://127.0.0.1:9/flags, timeout: 2.5, retries: 1}",
+    "hyperparameters": "{" + ", ".join(f"{k}: {v}" for k, v in TINY_HYPERPARAMETERS.items()) + "}",
+    "seeds": "[1, 2]",
+    "combinations": "{a: {pop_size: 6}, b: {grid: {lr: [0.1, 0.2]}}, c: null}",
+    "training": "{threads: 1, gpus: 0, mem_mb: 1000, seconds_per_generation: 0.5, retries: 1, "
+    "checkpoint_every: 5, log_every: 2}",
+    "evaluation": "{horizon: 3, rollouts: 2, seed: 4}",
+    "render": "{zoom: 3, fps: 12.5}",
+}
+
+
+def plan(proc: subprocess.CompletedProcess) -> list[str]:
+    """A dry run's lines of jobs and shell commands (sorted: the jobs come in no fixed order),
+    without those that name a time or list the reasons."""
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    out = (proc.stdout + proc.stderr).split("Building DAG of jobs...")[1]
+    return sorted(line for line in out.splitlines() if not line.startswith(("[", "    reason:")))
+
+
+def test_every_key_works_from_the_command_line_as_from_a_configfile(tmp_path):
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
+    assert set(COMMAND_LINE) == set(schema["properties"])
+    from_file = plan(
+        snakemake(
+            tmp_path,
+            "--dry-run",
+            "--printshellcmds",
+            config={k: yaml.safe_load(v) for k, v in COMMAND_LINE.items()},
+        )
+    )
+    args = [f"{key}={text}" for key, text in COMMAND_LINE.items()]
+    from_command_line = plan(
+        snakemake(
+            tmp_path,
+            "--dry-run",
+            "--printshellcmds",
+            "--config",
+            *args,
+            config={"targets": {"lizard": "🦎"}},
+        )
+    )
+    assert from_command_line == from_file
+    trains = [line for line in from_file if "nca_steps.steps.train " in line]
+    assert len(trains) == 2 * 4 * 2  # targets x combinations (b is two grid points) x seeds
+    assert all("--max-seconds 1.5 " in line for line in trains)
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            "seeds=[1, x]",
+            "config error at seeds.1: 'x' is not of type 'integer' (--config seeds=... gives "
+            "text, and this text is no integer: write lists and mappings in YAML's flow style, "
+            "e.g. 'seeds=[1,2]', or give the key in a --configfile)",
+        ),
+        (
+            "hyperparameters={pop_size: 7.5}",
+            "config error at hyperparameters.pop_size: '7.5' is not of type 'integer' (--config",
+        ),
+        (
+            "emoji={sources: shipped}",
+            "config error at emoji.sources: 'shipped' is not of type 'array' (--config emoji=",
+        ),
+        ("hyperparameters={pop_size: 7}", "config error at hyperparameters.pop_size: 7 is not"),
+    ],
+)
+def test_a_command_line_value_of_the_wrong_kind_is_one_line(tmp_path, entry, message):
+    proc = snakemake(tmp_path, "--dry-run", "--config", entry, config=TINY)
+    assert proc.returncode != 0
+    assert message in proc.stderr + proc.stdout
+
+
 SHIPPED_CONFIGS = {  # file -> its training jobs
     "config.yaml": 4,
     "workflow/configs/tiny.yaml": 2,
@@ -155,6 +241,7 @@ SHIPPED_CONFIGS = {  # file -> its training jobs
     "workflow/configs/batch.yaml": 24,
     "workflow/configs/comparison.yaml": 24,
     "workflow/configs/study.yaml": 48,
+    "workflow/configs/study_pool.yaml": 24,
 }
 
 

@@ -39,18 +39,30 @@ def check_unique_keys(paths):
             yaml.load(f, Loader=UniqueKeyLoader)
 
 
-def validate_config(config, schema_file):
-    """Fill the schema's defaults, then stop at the first problem with a one-line message."""
-    schema = yaml.safe_load(Path(schema_file).read_text())
+def validate_config(config, schema_file, command_line=None):
+    """Read ``command_line``'s values (``--config``: text) as the schema's types, fill the
+    schema's defaults, then stop at the first problem with a one-line message."""
+    schema = yaml.safe_load(Path(schema_file).read_text(encoding="utf-8"))
     schema["$defs"]["hyperparameters"] = hyperparameters.json_schema()
     schema["$defs"]["combination"] = hyperparameters.combination_json_schema()
     schema["$defs"]["seeds"] = hyperparameters.seeds_json_schema()
+    for key in command_line or {}:
+        if key in config:
+            config[key] = typed(config[key], schema["properties"].get(key, {}), schema)
     check_per_run(config)
     validator = jsonschema.Draft202012Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(config))
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "top level"
-        raise ValueError(f"config error at {where}: {error.message}")
+        hint = ""
+        from_command_line = error.absolute_path and error.absolute_path[0] in (command_line or {})
+        if from_command_line and error.validator == "type" and isinstance(error.instance, str):
+            hint = (
+                f" (--config {error.absolute_path[0]}=... gives text, and this text is no "
+                f"{error.validator_value}: write lists and mappings in YAML's flow style, e.g. "
+                "'seeds=[1,2]', or give the key in a --configfile)"
+            )
+        raise ValueError(f"config error at {where}: {error.message}{hint}")
     fill_defaults(config, schema, schema)
     config["targets"] = target_mapping(config["targets"])
     config["combinations"] = expand_grids(config["combinations"])
@@ -60,6 +72,56 @@ def validate_config(config, schema_file):
             hyperparameters.check(hp)
         except StepError as err:
             raise ValueError(f"config error at combinations.{name}: {err}") from None
+
+
+# How a text from --config reads as each type the schema may want (Snakemake gives the parts
+# of a list or mapping on its command line as text: seeds=[1,2] is ["1", "2"]).
+READ_AS = {
+    "integer": int,
+    "number": float,
+    "boolean": {"true": True, "false": False}.__getitem__,
+    "null": {"null": None, "~": None, "": None}.__getitem__,
+}
+
+
+def typed(value, schema, root):
+    """``value`` with every text read as the type the schema wants where it wants no text."""
+    schema = resolve(schema, root)
+    branches = [resolve(b, root) for b in schema.get("anyOf", [])] or [schema]
+    if isinstance(value, dict):
+        return {k: typed(v, part_schema(branches, k), root) for k, v in value.items()}
+    if isinstance(value, list):
+        items = next((b["items"] for b in branches if "items" in b), {})
+        return [typed(v, items, root) for v in value]
+    if not isinstance(value, str):
+        return value
+    kinds = []
+    for branch in branches:
+        kind = branch.get("type", [type_name(v) for v in branch.get("enum", [])])
+        kinds += kind if isinstance(kind, list) else [kind]
+    if "string" in kinds:
+        return value
+    for kind, read in READ_AS.items():
+        if kind in kinds:
+            try:
+                return read(value.strip().lower() if kind in ("boolean", "null") else value)
+            except (KeyError, ValueError):
+                pass
+    return value
+
+
+def part_schema(branches, key):
+    """The schema of a mapping's ``key`` in whichever branch describes mappings."""
+    for branch in branches:
+        if key in branch.get("properties", {}):
+            return branch["properties"][key]
+        if isinstance(branch.get("additionalProperties"), dict):
+            return branch["additionalProperties"]
+    return {}
+
+
+def type_name(value):
+    return "string" if isinstance(value, str) else "number"
 
 
 def expand_grids(combos):
@@ -184,7 +246,9 @@ if workflow.remote_exec and RUN_CONFIG in os.environ:
     config.update(json.loads(os.environ[RUN_CONFIG]))
 else:
     check_unique_keys(workflow.configfiles)
-validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
+validate_config(
+    config, workflow.source_path("../schemas/config.schema.yaml"), workflow.config_settings.config
+)
 os.environ[RUN_CONFIG] = json.dumps(config)
 CODE_BY_TARGET = emoji_targets()
 EMOJI_BY_CODE = {code: config["targets"][name] for name, code in CODE_BY_TARGET.items()}
