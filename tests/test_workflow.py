@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import csv
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -290,6 +291,49 @@ def test_rerun_does_nothing_and_deleted_figure_only_rerenders(done_copy):
     assert planned_jobs(done_copy) == {}
     (done_copy / "results" / "runs" / "disc" / "base" / "seed1" / "growth.gif").unlink()
     assert planned_jobs(done_copy) == {"render_gif": 1, "all": 1}
+
+
+def test_settings_that_change_no_result_rerun_nothing(done_copy):
+    """Logging, checkpoints, download patience, threads, retries and resources: none reruns a
+    finished run; a hyperparameter reruns every run it is in."""
+    quiet = {
+        **TINY,
+        "seeds": [1, 2],
+        "emoji": {**TINY["emoji"], "timeout": 3, "retries": 0},
+        "training": {
+            "log_every": 2,
+            "checkpoint_every": 7,
+            "threads": 2,
+            "retries": 0,
+            "mem_mb": 999,
+            "gpus": 0,
+            "seconds_per_generation": 9.5,
+        },
+    }
+    (done_copy / "tiny.yaml").write_text(yaml.safe_dump(quiet, allow_unicode=True, sort_keys=False))
+    assert planned_jobs(done_copy) == {}
+    changed = {**quiet, "hyperparameters": {**TINY["hyperparameters"], "lr": 0.09}}
+    (done_copy / "tiny.yaml").write_text(
+        yaml.safe_dump(changed, allow_unicode=True, sort_keys=False)
+    )
+    assert planned_jobs(done_copy)["train"] == 4
+
+
+def test_jobs_run_the_interpreter_that_runs_snakemake(tmp_path):
+    """The venv's snakemake started by its path, with no venv on PATH (as from cron or a
+    cluster wrapper): every job still runs the interpreter that has nca_steps."""
+    venv_snakemake = Path(sys.executable).parent / "snakemake"
+    assert venv_snakemake.is_file()
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env["PATH"] = "/usr/bin:/bin"
+    assert shutil.which("python", path=env["PATH"]) in (None, "/usr/bin/python")
+    config = {**TINY, "targets": {"lizard": "🦎"}}
+    evaluation = "results/runs/lizard/base/seed1/evaluation.json"
+    proc = snakemake(
+        tmp_path, "--cores", "1", evaluation, config=config, program=(str(venv_snakemake),), env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / evaluation).read_text())["horizon_steps"] == 8
 
 
 def test_new_combination_runs_only_new_jobs(done_copy):

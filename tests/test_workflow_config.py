@@ -234,6 +234,22 @@ def test_a_command_line_value_of_the_wrong_kind_is_one_line(tmp_path, entry, mes
     assert message in proc.stderr + proc.stdout
 
 
+def test_every_step_shares_a_gpu_and_runs_this_interpreter(tmp_path):
+    """The shell command of every rule that runs a step, as Snakemake renders it."""
+    config = {**TINY, "targets": {"lizard": "🦎"}}
+    proc = snakemake(tmp_path, "--dry-run", "--printshellcmds", config=config)
+    assert proc.returncode == 0, proc.stderr
+    commands = [
+        line.removeprefix("Shell command: ")
+        for line in proc.stdout.splitlines()
+        if line.startswith("Shell command: ") and line != "Shell command: None"
+    ]
+    steps = {c.split("-m nca_steps.steps.")[1].split()[0] for c in commands}
+    assert steps == {p.stem for p in (ROOT / "nca_steps/steps").glob("*.py")} - {"__init__"}
+    start = 'XLA_PYTHON_CLIENT_PREALLOCATE=false exec "$NCA_STEPS_PYTHON" -m nca_steps.steps.'
+    assert all(c.startswith(start) for c in commands)
+
+
 SHIPPED_CONFIGS = {  # file -> its training jobs
     "config.yaml": 4,
     "workflow/configs/tiny.yaml": 2,

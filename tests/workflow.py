@@ -34,15 +34,21 @@ TINY = {
 }
 
 
-def snakemake(workdir: Path, *args: str, config: dict | None = None) -> subprocess.CompletedProcess:
+def snakemake(
+    workdir: Path,
+    *args: str,
+    config: dict | None = None,
+    program: tuple[str, ...] = (sys.executable, "-m", "snakemake"),
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
+    """Snakemake (``program``) on the real Snakefile in ``workdir``, with ``config`` as its
+    only config file (written there) where given, else the one written before."""
     if config is not None:
         (workdir / "tiny.yaml").write_text(
             yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
         )
     cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
+        *program,
         "-s",
         str(ROOT / "Snakefile"),
         "--directory",
@@ -52,7 +58,7 @@ def snakemake(workdir: Path, *args: str, config: dict | None = None) -> subproce
         "--replace-workflow-config",
         *args,
     ]
-    return subprocess.run(cmd, capture_output=True, text=True)
+    return subprocess.run(cmd, capture_output=True, text=True, env=env)
 
 
 def planned_jobs(workdir: Path) -> dict[str, int]:

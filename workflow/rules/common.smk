@@ -3,10 +3,12 @@
 import itertools
 import json
 import os
+import sys
 from pathlib import Path
 
 import jsonschema
 import yaml
+from snakemake.settings.types import DeploymentMethod
 
 from nca_steps import hyperparameters, job_time
 from nca_steps.emoji import named_emojis, noto_code, split_emojis
@@ -250,6 +252,34 @@ validate_config(
     config, workflow.source_path("../schemas/config.schema.yaml"), workflow.config_settings.config
 )
 os.environ[RUN_CONFIG] = json.dumps(config)
+
+# How every rule starts its step. Through the environment, not params (Snakemake reruns a job whose
+# params or shell text changed, and these change no output):
+# - NCA_STEPS_PYTHON: the interpreter running this Snakemake, which can import nca_steps (the
+#   first `python` on PATH may not: `.venv/bin/snakemake` run from cron or a script), or a
+#   conda env's own where --use-conda makes one;
+# - the settings that change no result: log and checkpoint cadence, download patience.
+# XLA_PYTHON_CLIENT_PREALLOCATE=false: JAX in each job takes GPU memory as it needs it, instead
+# of 75% of the GPU at start, so jobs sharing a GPU node do not fail or fall back to the CPU.
+# exec: no shell stays between Snakemake and the step; on a SLURM time limit or scancel every
+# process of the job gets SIGTERM, and a shell in between would die at once, end the job step,
+# and SLURM would kill the step before it wrote its checkpoint.
+STEP = 'XLA_PYTHON_CLIENT_PREALLOCATE=false exec "$NCA_STEPS_PYTHON" -m nca_steps.steps.'
+USES_CONDA = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
+UNCOMPARED = {
+    "NCA_STEPS_PYTHON": "python" if USES_CONDA else sys.executable,
+    "NCA_STEPS_LOG_EVERY": config["training"]["log_every"],
+    "NCA_STEPS_CHECKPOINT_EVERY": config["training"]["checkpoint_every"],
+    "NCA_STEPS_DOWNLOAD_TIMEOUT": config["emoji"]["timeout"],
+    "NCA_STEPS_DOWNLOAD_RETRIES": config["emoji"]["retries"],
+}
+os.environ.update({name: str(value) for name, value in UNCOMPARED.items()})
+
+
+def step(name, args):
+    """The shell command of a rule: step ``name`` of nca_steps.steps, as STEP starts it."""
+    return f"{STEP}{name} {args}"
+
 CODE_BY_TARGET = emoji_targets()
 EMOJI_BY_CODE = {code: config["targets"][name] for name, code in CODE_BY_TARGET.items()}
 

@@ -33,9 +33,12 @@ rule evaluate:
         mem_mb=2000,
         runtime=15,
     shell:
-        "python -m nca_steps.steps.evaluate --params {input.params} --target {input.target} "
-        "--steps {params.steps} --loss-every {params.loss_every} --fire-rate {params.fire_rate} "
-        "--channels {params.channels} --hidden {params.hidden} --horizon {params.horizon} --rollouts {params.rollouts} "
-        "--seed {params.seed} --threads {threads} --metrics-out {output.metrics} "
-        "--frames-out {output.frames} --damage-frames-out {output.damage_frames} "
-        "--grown-out {output.grown} > {log} 2>&1"
+        step(
+            "evaluate",
+            "--params {input.params} --target {input.target} "
+            "--steps {params.steps} --loss-every {params.loss_every} --fire-rate {params.fire_rate} "
+            "--channels {params.channels} --hidden {params.hidden} --horizon {params.horizon} --rollouts {params.rollouts} "
+            "--seed {params.seed} --threads {threads} --metrics-out {output.metrics} "
+            "--frames-out {output.frames} --damage-frames-out {output.damage_frames} "
+            "--grown-out {output.grown} > {log} 2>&1"
+        )

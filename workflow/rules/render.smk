@@ -27,9 +27,12 @@ rule render_gif:
         mem_mb=500,
         runtime=5,
     shell:
-        "python -m nca_steps.steps.render_gif --frames {input} --gif-out {output.gif} "
-        "--html-out {output.html} --title '{wildcards.animation}: {params.run}' "
-        "--zoom {params.zoom} --fps {params.fps} > {log} 2>&1"
+        step(
+            "render_gif",
+            "--frames {input} --gif-out {output.gif} "
+            "--html-out {output.html} --title '{wildcards.animation}: {params.run}' "
+            "--zoom {params.zoom} --fps {params.fps} > {log} 2>&1"
+        )
 
 
 rule build_viewer:
@@ -56,11 +59,14 @@ rule build_viewer:
         mem_mb=500,
         runtime=5,
     shell:
-        "python -m nca_steps.steps.build_viewer --params {input.params} --target {input.target} "
-        "--preview {input.preview} "
-        "--channels {params.channels} --hidden {params.hidden} --fire-rate {params.fire_rate} --steps {params.steps} "
-        "--title '{wildcards.target} / {wildcards.combination} / seed {wildcards.seed}' "
-        "--html-out {output} > {log} 2>&1"
+        step(
+            "build_viewer",
+            "--params {input.params} --target {input.target} "
+            "--preview {input.preview} "
+            "--channels {params.channels} --hidden {params.hidden} --fire-rate {params.fire_rate} --steps {params.steps} "
+            "--title '{wildcards.target} / {wildcards.combination} / seed {wildcards.seed}' "
+            "--html-out {output} > {log} 2>&1"
+        )
 
 
 rule index_viewers:
@@ -84,7 +90,10 @@ rule index_viewers:
         mem_mb=300,
         runtime=5,
     shell:
-        "python -m nca_steps.steps.index_viewers {params.runs} --html-out {output} > {log} 2>&1"
+        step(
+            "index_viewers",
+            "{params.runs} --html-out {output} > {log} 2>&1"
+        )
 
 
 rule plot_curve:
@@ -109,8 +118,11 @@ rule plot_curve:
         mem_mb=500,
         runtime=5,
     shell:
-        "python -m nca_steps.steps.plot_curve --metrics {input} --title '{wildcards.target} / "
-        "{wildcards.combination} / seed {wildcards.seed}' --png-out {output} > {log} 2>&1"
+        step(
+            "plot_curve",
+            "--metrics {input} --title '{wildcards.target} / "
+            "{wildcards.combination} / seed {wildcards.seed}' --png-out {output} > {log} 2>&1"
+        )
 
 
 rule plot_evaluation:
@@ -135,9 +147,12 @@ rule plot_evaluation:
         mem_mb=500,
         runtime=5,
     shell:
-        "python -m nca_steps.steps.plot_evaluation --evaluation {input} --title "
-        "'{wildcards.target} / {wildcards.combination} / seed {wildcards.seed}' "
-        "--png-out {output} > {log} 2>&1"
+        step(
+            "plot_evaluation",
+            "--evaluation {input} --title "
+            "'{wildcards.target} / {wildcards.combination} / seed {wildcards.seed}' "
+            "--png-out {output} > {log} 2>&1"
+        )
 
 
 rule summarize:
@@ -164,8 +179,11 @@ rule summarize:
         mem_mb=300,
         runtime=5,
     shell:
-        "python -m nca_steps.steps.summarize {params.runs} --csv-out {output.runs} "
-        "--aggregated-out {output.by_combination} > {log} 2>&1"
+        step(
+            "summarize",
+            "{params.runs} --csv-out {output.runs} "
+            "--aggregated-out {output.by_combination} > {log} 2>&1"
+        )
 
 
 rule plot_overview:
@@ -189,6 +207,9 @@ rule plot_overview:
         mem_mb=500,
         runtime=5,
     shell:
-        "python -m nca_steps.steps.plot_overview --targets {params.targets} "
-        "--combinations {params.combinations} --previews {input.previews} "
-        "--grown {input.grown} --png-out {output} > {log} 2>&1"
+        step(
+            "plot_overview",
+            "--targets {params.targets} "
+            "--combinations {params.combinations} --previews {input.previews} "
+            "--grown {input.grown} --png-out {output} > {log} 2>&1"
+        )

@@ -10,8 +10,6 @@ rule fetch_emoji:
         sources=config["emoji"]["sources"],
         base_url=config["emoji"]["base_url"],
         flags_url=config["emoji"]["flags_url"],
-        timeout=config["emoji"]["timeout"],
-        retries=config["emoji"]["retries"],
     conda:
         "../envs/nca-steps.yaml"
     log:
@@ -23,11 +21,14 @@ rule fetch_emoji:
         mem_mb=300,
         runtime=5,
     shell:
-        "python -m nca_steps.steps.fetch_emoji --emoji {params.emoji:q} "
-        "--png-out {output.png} --source-out {output.source} --sources {params.sources} "
-        "--base-url {params.base_url:q} --flags-url {params.flags_url:q} "
-        "--timeout {params.timeout} --retries {params.retries} "
-        "> {log} 2>&1"
+        step(
+            "fetch_emoji",
+            "--emoji {params.emoji:q} "
+            "--png-out {output.png} --source-out {output.source} --sources {params.sources} "
+            "--base-url {params.base_url:q} --flags-url {params.flags_url:q} "
+            "--timeout $NCA_STEPS_DOWNLOAD_TIMEOUT --retries $NCA_STEPS_DOWNLOAD_RETRIES "
+            "> {log} 2>&1"
+        )
 
 
 rule prepare_target:
@@ -51,6 +52,9 @@ rule prepare_target:
         mem_mb=300,
         runtime=5,
     shell:
-        "python -m nca_steps.steps.prepare_target --image {input:q} --size {params.size} "
-        "--padding {params.padding} --target-out {output.target} "
-        "--preview-out {output.preview} --info-out {output.info} > {log} 2>&1"
+        step(
+            "prepare_target",
+            "--image {input:q} --size {params.size} "
+            "--padding {params.padding} --target-out {output.target} "
+            "--preview-out {output.preview} --info-out {output.info} > {log} 2>&1"
+        )
