@@ -7,6 +7,7 @@ line naming the bad value and exit status 1, so Snakemake logs stay readable.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import zipfile
@@ -142,7 +143,12 @@ def load_npz(path: str | os.PathLike, what: str, key: str) -> np.ndarray:
 
 
 def run_step(main: Callable[[], None]) -> None:
-    """Run a step's ``main``; a :class:`StepError` ends it with one line and exit status 1."""
+    """Run a step's ``main``; a :class:`StepError` ends it with one line and exit status 1.
+    Its output (a job's log) is UTF-8 whatever the locale, so an emoji or a path in a message
+    cannot end the step with a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
     try:
         main()
     except StepError as err:

@@ -32,6 +32,21 @@ BLACK_FLAG = 0x1F3F4  # starts a subdivision flag: tag letters follow, then CANC
 TAG_BASE = 0xE0000  # tag character = TAG_BASE + its ASCII code
 CANCEL_TAG = 0xE007F
 RELEASE_IN_URL = re.compile(r"/(v\d+(?:\.\d+)+)/")
+U_NOTATION = re.compile(r"U\+[0-9A-F]{4,6}(?: U\+[0-9A-F]{4,6})*")
+
+
+def u_notation(text: str) -> str:
+    """``text``'s code points in Unicode's U+ notation ("🦎" -> ``U+1F98E``, "❤️" ->
+    ``U+2764 U+FE0F``): ASCII, so an emoji passes a shell command under any locale (a process's
+    arguments are encoded in the locale's, which may be ASCII)."""
+    return " ".join(f"U+{ord(ch):04X}" for ch in text)
+
+
+def from_u_notation(text: str) -> str:
+    """The text that ``text`` spells in U+ notation; any other text as it is."""
+    if not U_NOTATION.fullmatch(text):
+        return text
+    return "".join(chr(int(point[2:], 16)) for point in text.split())
 
 
 def noto_code(text: str) -> str:

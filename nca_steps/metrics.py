@@ -24,7 +24,7 @@ def partial_metrics_path(metrics: str | os.PathLike) -> Path:
 def write_metrics(path: str | os.PathLike, rows: list[tuple[float, ...]]) -> None:
     """One row per generation, in :data:`COLUMNS` order."""
     with atomic_path(path) as tmp:
-        with open(tmp, "w", newline="") as f:
+        with open(tmp, "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(COLUMNS)
             for r in rows:

@@ -6,12 +6,14 @@ from nca_steps.emoji import (
     DEFAULT_FLAGS_URL,
     flag_iso,
     flag_url,
+    from_u_notation,
     named_emojis,
     noto_code,
     noto_url,
     release_tag,
     short_name,
     split_emojis,
+    u_notation,
 )
 from nca_steps.emoji_sources import SHIPPED_RELEASE
 from nca_steps.errors import StepError
@@ -128,3 +130,22 @@ def test_text_among_emojis_is_refused():
 def test_two_emojis_with_one_name_are_refused():
     with pytest.raises(StepError, match="❤️ and ❤ are both named 'red_heart'; give the targets"):
         named_emojis(["❤️", "❤"])
+
+
+@pytest.mark.parametrize(
+    ("text", "notation"),
+    [
+        ("🦎", "U+1F98E"),
+        ("❤️", "U+2764 U+FE0F"),
+        ("#️⃣", "U+0023 U+FE0F U+20E3"),
+        ("🇺🇲", "U+1F1FA U+1F1F2"),
+    ],
+)
+def test_u_notation_is_ascii_and_reads_back(text, notation):
+    assert u_notation(text) == notation and notation.isascii()
+    assert from_u_notation(notation) == text
+
+
+@pytest.mark.parametrize("text", ["🦎", "U+1F98E.png", "u+1f98e", "U+1F98EU+FE0F", "logo.png"])
+def test_other_text_is_not_u_notation(text):
+    assert from_u_notation(text) == text

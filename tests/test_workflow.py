@@ -319,21 +319,35 @@ def test_settings_that_change_no_result_rerun_nothing(done_copy):
     assert planned_jobs(done_copy)["train"] == 4
 
 
-def test_jobs_run_the_interpreter_that_runs_snakemake(tmp_path):
-    """The venv's snakemake started by its path, with no venv on PATH (as from cron or a
-    cluster wrapper): every job still runs the interpreter that has nca_steps."""
+def test_a_run_from_a_bare_environment(tmp_path):
+    """The venv's snakemake started by its path with no venv on PATH (as from cron or a cluster
+    wrapper), under an ASCII locale without Python's UTF-8 mode: every job runs the interpreter
+    that has nca_steps, and the emoji, the config and every file written pass intact."""
     venv_snakemake = Path(sys.executable).parent / "snakemake"
     assert venv_snakemake.is_file()
-    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    env["PATH"] = "/usr/bin:/bin"
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV" and not k.startswith("LC_")}
+    env.update(PATH="/usr/bin:/bin", LC_ALL="C", PYTHONCOERCECLOCALE="0", PYTHONUTF8="0")
     assert shutil.which("python", path=env["PATH"]) in (None, "/usr/bin/python")
+    encoding = subprocess.run(
+        [sys.executable, "-c", "import locale; print(locale.getpreferredencoding())"],
+        env=env, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    assert encoding in ("ANSI_X3.4-1968", "ascii"), encoding
     config = {**TINY, "targets": {"lizard": "🦎"}}
-    evaluation = "results/runs/lizard/base/seed1/evaluation.json"
-    proc = snakemake(
-        tmp_path, "--cores", "1", evaluation, config=config, program=(str(venv_snakemake),), env=env
-    )
+    program = (str(venv_snakemake),)
+    dry = snakemake(tmp_path, "--dry-run", config=config, program=program, env=env)
+    assert dry.returncode == 0, dry.stderr
+    proc = snakemake(tmp_path, "--cores", "2", program=program, env=env)
     assert proc.returncode == 0, proc.stderr
-    assert json.loads((tmp_path / evaluation).read_text())["horizon_steps"] == 8
+    source = json.loads((tmp_path / "resources/emoji/u1f98e.json").read_text(encoding="utf-8"))
+    assert source["emoji"] == "🦎"
+    assert "🦎 (u1f98e) from shipped" in (tmp_path / "logs/fetch_emoji/u1f98e.log").read_text(
+        encoding="utf-8"
+    )
+    run = tmp_path / "results/runs/lizard/base/seed1"
+    assert json.loads((run / "evaluation.json").read_text(encoding="utf-8"))["horizon_steps"] == 8
+    assert "lizard / base / seed 1" in (run / "viewer.html").read_text(encoding="utf-8")
+    assert (tmp_path / "results/summary.csv").read_text(encoding="utf-8").count("lizard") == 1
 
 
 def test_new_combination_runs_only_new_jobs(done_copy):

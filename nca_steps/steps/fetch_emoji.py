@@ -8,14 +8,20 @@ from __future__ import annotations
 import argparse
 
 from nca_steps.cli import NON_NEGATIVE_INT, POSITIVE_NUMBER, parser, run_step
-from nca_steps.emoji import DEFAULT_BASE_URL, DEFAULT_FLAGS_URL, noto_code
+from nca_steps.emoji import DEFAULT_BASE_URL, DEFAULT_FLAGS_URL, from_u_notation, noto_code
 from nca_steps.emoji_sources import SOURCES, obtain
 from nca_steps.files import write_bytes, write_json
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = parser("nca_steps.steps.fetch_emoji", __doc__)
-    p.add_argument("--emoji", required=True, help="the emoji itself, e.g. 🦎")
+    p.add_argument(
+        "--emoji",
+        required=True,
+        type=from_u_notation,
+        help="the emoji itself (🦎) or its code points in U+ notation (U+1F98E), as the "
+        "workflow passes it: ASCII under any locale",
+    )
     p.add_argument("--png-out", required=True)
     p.add_argument("--source-out", required=True, help="JSON sidecar naming the source")
     p.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES)

@@ -85,7 +85,7 @@ def aggregated_rows(rows: list[dict]) -> Iterable[dict]:
 
 def write_csv(path: str, columns: tuple[str, ...], rows: Iterable[dict]) -> None:
     with atomic_path(path) as tmp:
-        with open(tmp, "w", newline="") as f:
+        with open(tmp, "w", newline="", encoding="utf-8") as f:
             w = csv.DictWriter(f, columns, lineterminator="\n")
             w.writeheader()
             for r in rows:

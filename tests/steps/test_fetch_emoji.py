@@ -37,6 +37,12 @@ def test_shipped(tmp_path):
     assert (tmp_path / "u1f98e.png").read_bytes() == (SHIPPED_DIR / "emoji_u1f98e.png").read_bytes()
 
 
+def test_the_emoji_in_u_notation_as_the_workflow_passes_it(tmp_path):
+    proc = fetch(tmp_path, "U+1F98E", "u1f98e", "--sources", "shipped")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "u1f98e.json").read_text())["emoji"] == "🦎"
+
+
 def test_shipped_pngs_name_their_release_and_license():
     notice = (SHIPPED_DIR / "NOTICE").read_text()
     assert f"release tag {SHIPPED_RELEASE}" in notice and "Apache License, Version 2.0" in notice

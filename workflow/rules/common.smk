@@ -11,7 +11,7 @@ import yaml
 from snakemake.settings.types import DeploymentMethod
 
 from nca_steps import hyperparameters, job_time
-from nca_steps.emoji import named_emojis, noto_code, split_emojis
+from nca_steps.emoji import named_emojis, noto_code, split_emojis, u_notation
 from nca_steps.errors import StepError
 
 NAME = "[A-Za-z0-9][A-Za-z0-9_.-]*"

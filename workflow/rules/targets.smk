@@ -6,7 +6,7 @@ rule fetch_emoji:
         png="resources/emoji/{code}.png",
         source="resources/emoji/{code}.json",
     params:
-        emoji=lambda wc: EMOJI_BY_CODE[wc.code],
+        emoji=lambda wc: u_notation(EMOJI_BY_CODE[wc.code]),
         sources=config["emoji"]["sources"],
         base_url=config["emoji"]["base_url"],
         flags_url=config["emoji"]["flags_url"],
