@@ -94,7 +94,7 @@ HYPERPARAMETERS = (
         2,
         "persistent and regenerating: how many later losses (at 2, 3, ... x steps) are added; "
         "each costs another steps updates per rollout",
-        POSITIVE_INT,
+        Range(int, minimum=1, maximum=16),
     ),
     Hyperparameter(
         "window",
@@ -124,7 +124,7 @@ HYPERPARAMETERS = (
         "evolution strategies: a pool of this many grown states (the Distill article's "
         "persistence trick; 0: none): every other generation grows from one of them instead "
         "of the seed, and the center's result replaces it",
-        Range(int, minimum=0),
+        Range(int, minimum=0, maximum=4096),
     ),
     Hyperparameter(
         "warmup",
@@ -144,14 +144,14 @@ HYPERPARAMETERS = (
     Hyperparameter(
         "pop_size",
         32,
-        "population per generation (even: the solvers sample antithetic pairs)",
-        Range(int, minimum=2, multiple_of=2),
+        "population per generation (even: the solvers sample antithetic pairs; pgpe: 4 or more)",
+        Range(int, minimum=2, maximum=16384, multiple_of=2),
     ),
     Hyperparameter(
         "lr",
         0.12,
         "step size: the initial stdev is 0.1 x lr, the learning rates follow it (see algorithm)",
-        Range(float, above=0),
+        Range(float, above=0, maximum=10),
     ),
     Hyperparameter("generations", 2000, "generations (ask, evaluate, tell)", POSITIVE_INT),
     Hyperparameter(
@@ -161,21 +161,25 @@ HYPERPARAMETERS = (
         "algorithms at equal CPU time; where it stops then depends on the machine",
         Range(float, minimum=0),
     ),
-    Hyperparameter("steps", 32, "NCA updates per rollout", POSITIVE_INT),
+    Hyperparameter("steps", 32, "NCA updates per rollout", Range(int, minimum=1, maximum=1024)),
     Hyperparameter(
         "loss_every", 32, "add the RGBA MSE every this many steps (steps: a multiple)", POSITIVE_INT
     ),
     Hyperparameter(
         "fire_rate", 0.5, "chance that a cell updates in a step", Range(float, above=0, maximum=1)
     ),
-    Hyperparameter("seed", 1, "seed of the solver and the rollouts", Range(int, minimum=0)),
-    Hyperparameter("channels", 16, "NCA state channels (RGBA + hidden)", Range(int, minimum=4)),
+    Hyperparameter(
+        "seed", 1, "seed of the solver and the rollouts", Range(int, minimum=0, maximum=2**32 - 1)
+    ),
+    Hyperparameter(
+        "channels", 16, "NCA state channels (RGBA + hidden)", Range(int, minimum=4, maximum=256)
+    ),
     Hyperparameter(
         "hidden",
         128,
         "width of the per-cell MLP's hidden layer (the notebook's: 128); the model has "
         "hidden x (4 x channels + 1) + channels parameters",
-        POSITIVE_INT,
+        Range(int, minimum=1, maximum=1024),
     ),
 )
 BY_NAME = {h.name: h for h in HYPERPARAMETERS}
@@ -186,6 +190,11 @@ NAMES = tuple(BY_NAME)
 DEFAULTS = {h.name: h.default for h in HYPERPARAMETERS}
 
 
+PGPE_MIN_POP = 4  # two antithetic pairs
+# evojax's CR-FM-NES solves for a constant by a Newton iteration at set-up: 1.1 s at 60,000
+# parameters; past about 62,000 it does not finish for some sizes (64,000, 65,000, 66,576 and
+# 70,000 ran over 15 s and were stopped; measured 2026-12-01).
+CRFMNES_MAX_PARAMS = 60_000
 PER_RUN = ("seed",)  # set per run from the config's ``seeds`` list, not per combination
 
 
@@ -267,6 +276,21 @@ def check(values: dict[str, Any]) -> None:
         raise StepError(f"window {values['window']} is longer than steps {values['steps']}")
     if values.get("algorithm") == "adam" and values.get("pool"):
         raise StepError(f"pool {values['pool']} is for the evolution strategies; use 0 with adam")
+    if values.get("algorithm") == "crfmnes" and {"channels", "hidden"} <= values.keys():
+        from nca_steps.model import param_count  # imports JAX: only where it is needed
+
+        count = param_count(values["channels"], values["hidden"])
+        if count > CRFMNES_MAX_PARAMS:
+            raise StepError(
+                f"crfmnes takes at most {CRFMNES_MAX_PARAMS:,} parameters, and channels "
+                f"{values['channels']} with hidden {values['hidden']} make {count:,}; use "
+                "fewer, or another algorithm"
+            )
+    if values.get("algorithm") == "pgpe" and values.get("pop_size", PGPE_MIN_POP) < PGPE_MIN_POP:
+        # evojax's PGPE fails on a single antithetic pair (its scores lose their pair axis)
+        raise StepError(
+            f"pop_size {values['pop_size']} is too small for pgpe; use {PGPE_MIN_POP} or more"
+        )
 
 
 def check_steps(steps: int, loss_every: int) -> None:

@@ -52,7 +52,7 @@ CASES = [
     # train: ranges, the steps/loss_every pair, the target file
     (
         "train", ["--target", "target.npy", *TRAIN, "--pop-size", "7"],
-        "argument --pop-size: '7' is invalid; use an even integer >= 2",
+        "argument --pop-size: '7' is invalid; use an even integer in [2, 16384]",
     ),
     (
         "train", ["--target", "target.npy", *TRAIN, "--steps", "10", "--loss-every", "4"],
@@ -60,11 +60,11 @@ CASES = [
     ),
     (
         "train", ["--target", "target.npy", *TRAIN, "--lr", "0"],
-        "argument --lr: '0' is invalid; use a number > 0",
+        "argument --lr: '0' is invalid; use a number in (0, 10]",
     ),
     (
         "train", ["--target", "target.npy", *TRAIN, "--lr", "nan"],
-        "argument --lr: 'nan' is invalid; use a number > 0",
+        "argument --lr: 'nan' is invalid; use a number in (0, 10]",
     ),
     (
         "train", ["--target", "target.npy", *TRAIN, "--fire-rate", "1.5"],
@@ -76,7 +76,7 @@ CASES = [
     ),
     (
         "train", ["--target", "target.npy", *TRAIN, "--channels", "3"],
-        "argument --channels: '3' is invalid; use an integer >= 4",
+        "argument --channels: '3' is invalid; use an integer in [4, 256]",
     ),
     (
         "train", ["--target", "target.npy", *TRAIN, "--checkpoint-every", "0"],

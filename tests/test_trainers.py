@@ -4,8 +4,16 @@ import numpy as np
 import pytest
 
 from nca_steps import model
+from nca_steps.errors import StepError
 from nca_steps.fitness import make_population_fitness
-from nca_steps.hyperparameters import DEFAULTS
+from nca_steps.hyperparameters import (
+    ALGORITHMS,
+    BY_NAME,
+    DEFAULTS,
+    EXPERIMENTS,
+    HYPERPARAMETERS,
+    check,
+)
 from nca_steps.trainers import (
     EvolutionTrainer,
     GradientTrainer,
@@ -117,3 +125,88 @@ def test_warmup_trains_for_growing_first(tiny_target, algorithm):
         )
     np.testing.assert_array_equal(growing.center, persistent.center)
     assert not np.array_equal(growing.generation(keys[2], 2), persistent.generation(keys[2], 2))
+
+
+# Every allowed edge value of the hyperparameters either trains (two generations, a finite
+# center) or is refused by the config check in one line; ranges from nca_steps/hyperparameters.
+OPEN_LOW = 1e-9  # the smallest value tried where a range excludes its lower end (lr, fire_rate)
+
+
+def low(name: str) -> float:
+    r = BY_NAME[name].range
+    return r.minimum if r.minimum is not None else OPEN_LOW
+
+
+def high(name: str) -> float:
+    return BY_NAME[name].range.maximum
+
+
+# What the solver sees: population, step size, seed, parameter count, start.
+SOLVER_EDGES = {
+    "smallest": {"pop_size": low("pop_size"), "lr": low("lr"), "seed": low("seed"), "hidden": 1},
+    "largest": {"pop_size": high("pop_size"), "lr": high("lr"), "seed": high("seed"), "hidden": 1},
+    "widest": {"hidden": high("hidden"), "init": "lecun"},
+}
+# What the rollouts and the objective see, per experiment.
+FITNESS_EDGES = {
+    "smallest": {
+        "steps": 1, "loss_every": 1, "channels": low("channels"), "hidden": low("hidden"),
+        "fire_rate": low("fire_rate"), "later_losses": low("later_losses"), "pool": 1,
+    },
+    "longest": {"steps": high("steps"), "loss_every": high("steps"), "hidden": 8},
+    "most_later_losses": {"later_losses": high("later_losses"), "hidden": 8, "warmup": 10**9},
+    "widest": {"channels": high("channels"), "hidden": high("hidden"), "fire_rate": 1.0},
+    "objective": {
+        "window": 4, "window_loss": "random", "dead": "worst", "warmup": 1, "pool": high("pool"),
+    },
+}  # fmt: skip
+REFUSED = {
+    ("pgpe", "smallest"): "pop_size 2 is too small for pgpe; use 4 or more",
+    ("crfmnes", "widest"): "crfmnes takes at most 60,000 parameters, and channels 16 with hidden "
+    "1024 make 66,576; use fewer, or another algorithm",
+}
+EDGE_BASE = {**DEFAULTS, "pop_size": 4, "steps": 4, "loss_every": 2, "hidden": 16, "seed": 3}
+
+
+def edge_cases():
+    for algorithm in ALGORITHMS:
+        for edge, values in SOLVER_EDGES.items():
+            yield pytest.param(algorithm, "growing", values, REFUSED.get((algorithm, edge)),
+                               id=f"{algorithm}-{edge}")  # fmt: skip
+    # The population fitness in every experiment; the gradient's loss (the same objective,
+    # differentiated) in regenerating, which has every term: growth, later losses, damage.
+    paths = [(e, "pgpe") for e in EXPERIMENTS] + [("regenerating", "adam")]
+    for experiment, algorithm in paths:
+        for edge, values in FITNESS_EDGES.items():
+            if experiment == "growing" and edge == "most_later_losses":
+                continue  # growing has no later losses
+            if algorithm == "adam":
+                values = {**values, "pool": 0}  # an ES option: refused with adam
+            yield pytest.param(algorithm, experiment, values, None,
+                               id=f"{experiment}-{algorithm}-{edge}")  # fmt: skip
+
+
+@pytest.mark.parametrize(("algorithm", "experiment", "values", "refusal"), edge_cases())
+def test_every_allowed_edge_value_trains_or_is_refused_in_one_line(
+    tiny_target, algorithm, experiment, values, refusal
+):
+    hp = {**EDGE_BASE, "algorithm": algorithm, "experiment": experiment, **values}
+    if refusal is not None:
+        with pytest.raises(StepError) as err:
+            check(hp)
+        assert str(err.value) == refusal
+        return
+    check(hp)
+    trainer = make_trainer(tiny_target, hp)
+    for index in range(2):
+        trainer.generation(jax.random.fold_in(jax.random.PRNGKey(0), index), index)
+    assert bool(jnp.isfinite(trainer.center).all())
+
+
+@pytest.mark.parametrize("name", [h.name for h in HYPERPARAMETERS if h.range and h.range.maximum])
+def test_past_each_largest_value_is_refused_in_one_line(name):
+    past = high(name) + (1 if BY_NAME[name].range.kind is int else 0.5)
+    if BY_NAME[name].range.multiple_of:
+        past = high(name) + BY_NAME[name].range.multiple_of
+    with pytest.raises(StepError, match=rf"^{name} {past!r} is invalid; use .* in [\[(]"):
+        check({name: past})

@@ -58,7 +58,7 @@ from tests.workflow import TINY, planned_jobs, snakemake
         ),
         (
             {"combinations": {"c": {"lr": float("nan")}}},
-            "config error at combinations.c: lr nan is invalid; use a number > 0",
+            "config error at combinations.c: lr nan is invalid; use a number in (0, 10]",
         ),
         (
             {"hyperparameters": {**TINY["hyperparameters"], "generations": 0}},

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from nca_steps import hyperparameters
-from nca_steps.cli import NON_NEGATIVE_INT, POSITIVE_INT, load_npy, parser, run_step
+from nca_steps.cli import POSITIVE_INT, load_npy, parser, run_step
 from nca_steps.damage import disc_radius, quadrant_centres
 from nca_steps.evaluation import (
     ROTATION_ANGLE,
@@ -45,7 +45,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--rollouts", type=POSITIVE_INT.parse, default=8, help="random keys to grow from"
     )
-    p.add_argument("--seed", type=NON_NEGATIVE_INT.parse, default=0, help="evaluation keys' seed")
+    p.add_argument(
+        "--seed",
+        type=hyperparameters.BY_NAME["seed"].range.parse,
+        default=0,
+        help="evaluation keys' seed",
+    )
     p.add_argument("--threads", type=POSITIVE_INT.parse, default=1)
     p.add_argument("--metrics-out", required=True, help=".json")
     p.add_argument("--frames-out", required=True, help=".npz with the first rollout's RGBA")
