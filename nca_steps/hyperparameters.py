@@ -145,7 +145,7 @@ HYPERPARAMETERS = (
         "pop_size",
         32,
         "population per generation (even: the solvers sample antithetic pairs; pgpe: 4 or more)",
-        Range(int, minimum=2, maximum=16384, multiple_of=2),
+        Range(int, minimum=2, maximum=4096, multiple_of=2),
     ),
     Hyperparameter(
         "lr",

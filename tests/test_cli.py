@@ -52,7 +52,7 @@ CASES = [
     # train: ranges, the steps/loss_every pair, the target file
     (
         "train", ["--target", "target.npy", *TRAIN, "--pop-size", "7"],
-        "argument --pop-size: '7' is invalid; use an even integer in [2, 16384]",
+        "argument --pop-size: '7' is invalid; use an even integer in [2, 4096]",
     ),
     (
         "train", ["--target", "target.npy", *TRAIN, "--steps", "10", "--loss-every", "4"],
@@ -102,7 +102,7 @@ CASES = [
     (
         "evaluate", ["--params", "params.npy", "--target", "target.npy", *EVALUATE,
                      "--rollouts", "0"],
-        "argument --rollouts: '0' is invalid; use an integer >= 1",
+        "argument --rollouts: '0' is invalid; use an integer in [1, 1024]",
     ),
     (
         "evaluate", ["--params", "nope.npy", "--target", "target.npy", *EVALUATE],
@@ -115,11 +115,11 @@ CASES = [
     # prepare_target
     (
         "prepare_target", [*PREPARE, "--size", "2"],
-        "argument --size: '2' is invalid; use an integer >= 3",
+        "argument --size: '2' is invalid; use an integer in [3, 1024]",
     ),
     (
         "prepare_target", [*PREPARE, "--padding", "-1"],
-        "argument --padding: '-1' is invalid; use an integer >= 0",
+        "argument --padding: '-1' is invalid; use an integer in [0, 256]",
     ),
     # render_gif
     ("render_gif", ["--frames", "nope.npz", "--gif-out", "o.gif"], "nope.npz does not exist"),
@@ -129,11 +129,11 @@ CASES = [
     ),
     (
         "render_gif", ["--frames", "frames.npz", "--gif-out", "o.gif", "--fps", "0"],
-        "argument --fps: '0' is invalid; use a number > 0",
+        "argument --fps: '0' is invalid; use a number in (0, 50]",
     ),
     (
         "render_gif", ["--frames", "frames.npz", "--gif-out", "o.gif", "--zoom", "0"],
-        "argument --zoom: '0' is invalid; use an integer >= 1",
+        "argument --zoom: '0' is invalid; use an integer in [1, 32]",
     ),
     # plot_curve, plot_evaluation, summarize, plot_overview
     ("plot_curve", ["--metrics", "nope.csv", "--png-out", "o.png"], "metrics nope.csv does not"),
@@ -170,12 +170,12 @@ CASES = [
     (
         "fetch_emoji", ["--emoji", "🦎", "--png-out", "o.png", "--source-out", "e.json",
                         "--timeout", "0"],
-        "argument --timeout: '0' is invalid; use a number > 0",
+        "argument --timeout: '0' is invalid; use a number in (0, 600]",
     ),
     (
         "fetch_emoji", ["--emoji", "🦎", "--png-out", "o.png", "--source-out", "e.json",
                         "--retries", "-1"],
-        "argument --retries: '-1' is invalid; use an integer >= 0",
+        "argument --retries: '-1' is invalid; use an integer in [0, 10]",
     ),
 ]  # fmt: skip
 

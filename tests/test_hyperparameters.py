@@ -91,12 +91,20 @@ def test_readme_lists_every_hyperparameter_with_its_default():
          "flags_url", ("emoji", "flags_url")),
     ],
 )  # fmt: skip
-def test_step_defaults_equal_the_schema_defaults(parse, required, flag, schema_path):
-    """A step run by hand does what the workflow does when the config leaves the key out."""
+def test_step_defaults_and_ranges_equal_the_schemas(parse, required, flag, schema_path):
+    """A step run by hand does what the workflow does when the config leaves the key out, and
+    takes the values the config does."""
     node = SCHEMA
     for key in schema_path:
         node = node["properties"][key]
     assert getattr(parse(required), flag) == node["default"]
+    option = "--" + flag.replace("_", "-")
+    for bound in ("minimum", "maximum"):
+        if bound in node:  # the step takes the config's extreme values, and no further
+            assert getattr(parse([*required, option, str(node[bound])]), flag) == node[bound]
+            past = node[bound] + (1 if bound == "maximum" else -1)
+            with pytest.raises(SystemExit):
+                parse([*required, option, str(past)])
 
 
 def test_a_grid_expands_to_its_cartesian_product_named_as_paramspace_names_it():

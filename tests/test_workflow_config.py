@@ -53,6 +53,14 @@ from tests.workflow import TINY, planned_jobs, snakemake
         ({"combinations": {"c": {"algorithm": "cma"}}}, "config error at combinations.c"),
         ({"target_size": 0}, "config error at target_size: 0 is less than the minimum of 3"),
         (
+            {"render": {"fps": 60}},
+            "config error at render.fps: 60 is greater than the maximum of 50",
+        ),
+        (
+            {"hyperparameters": {"steps": 2048}},
+            "config error at hyperparameters.steps: 2048 is greater than the maximum of 1024",
+        ),
+        (
             {"hyperparameters": {"pop_size": 32.0}},
             "config error at combinations.base: pop_size 32.0 is invalid; use an even integer",
         ),

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from nca_steps import hyperparameters
-from nca_steps.cli import POSITIVE_INT, load_npy, parser, run_step
+from nca_steps.cli import POSITIVE_INT, Range, load_npy, parser, run_step
 from nca_steps.damage import disc_radius, quadrant_centres
 from nca_steps.evaluation import (
     ROTATION_ANGLE,
@@ -34,17 +34,18 @@ from nca_steps.images import to_rgb, to_uint8
 from nca_steps.model import rollout_rgba, seed_grid
 from nca_steps.runtime import use_cpu_threads
 
+HORIZONS = Range(int, minimum=1, maximum=100)  # x the training steps
+ROLLOUTS = Range(int, minimum=1, maximum=1024)
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = parser("nca_steps.steps.evaluate", __doc__)
     p.add_argument("--params", required=True, help="flat parameter vector (.npy)")
     p.add_argument("--target", required=True, help="padded target (.npy)")
     p.add_argument(
-        "--horizon", type=POSITIVE_INT.parse, default=10, help="evaluate for this many x steps"
+        "--horizon", type=HORIZONS.parse, default=10, help="evaluate for this many x steps"
     )
-    p.add_argument(
-        "--rollouts", type=POSITIVE_INT.parse, default=8, help="random keys to grow from"
-    )
+    p.add_argument("--rollouts", type=ROLLOUTS.parse, default=8, help="random keys to grow from")
     p.add_argument(
         "--seed",
         type=hyperparameters.BY_NAME["seed"].range.parse,

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import argparse
 
-from nca_steps.cli import NON_NEGATIVE_INT, POSITIVE_NUMBER, parser, run_step
+from nca_steps.cli import Range, parser, run_step
 from nca_steps.emoji import DEFAULT_BASE_URL, DEFAULT_FLAGS_URL, from_u_notation, noto_code
 from nca_steps.emoji_sources import SOURCES, obtain
 from nca_steps.files import write_bytes, write_json
+
+TIMEOUTS = Range(float, above=0, maximum=600)  # seconds per HTTP attempt
+RETRIES = Range(int, minimum=0, maximum=10)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -29,10 +32,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--flags-url", default=DEFAULT_FLAGS_URL, help="region-flags PNG folder URL (for flags)"
     )
-    p.add_argument(
-        "--timeout", type=POSITIVE_NUMBER.parse, default=10.0, help="seconds per HTTP attempt"
-    )
-    p.add_argument("--retries", type=NON_NEGATIVE_INT.parse, default=3)
+    p.add_argument("--timeout", type=TIMEOUTS.parse, default=10.0, help="seconds per HTTP attempt")
+    p.add_argument("--retries", type=RETRIES.parse, default=3)
     return p.parse_args(argv)
 
 

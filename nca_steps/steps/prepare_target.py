@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nca_steps.cli import NON_NEGATIVE_INT, POSITIVE_INT, Range, parser, run_step
+from nca_steps.cli import POSITIVE_INT, Range, parser, run_step
 from nca_steps.errors import StepError
 from nca_steps.files import write_bytes, write_json, write_npy
 from nca_steps.images import prepare_target, preview_png, read_rgba
 
-SIZES = Range(int, minimum=3)  # a 3x3 neighbourhood at least
+SIZES = Range(int, minimum=3, maximum=1024)  # a 3x3 neighbourhood at least
+PADDINGS = Range(int, minimum=0, maximum=256)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -28,7 +29,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--size", type=SIZES.parse, default=20, help="longest side after thumbnailing (px)"
     )
     p.add_argument(
-        "--padding", type=NON_NEGATIVE_INT.parse, default=4, help="empty border on every side (px)"
+        "--padding", type=PADDINGS.parse, default=4, help="empty border on every side (px)"
     )
     p.add_argument("--target-out", required=True, help=".npy, (H, W, 4) float32")
     p.add_argument("--preview-out", required=True, help=".png")

@@ -10,10 +10,15 @@ import html
 import imageio.v3 as iio
 import numpy as np
 
-from nca_steps.cli import POSITIVE_INT, POSITIVE_NUMBER, load_npz, parser, run_step
+from nca_steps.cli import Range, load_npz, parser, run_step
 from nca_steps.errors import StepError
 from nca_steps.files import write_bytes, write_text
 from nca_steps.images import data_uri, to_rgb, to_uint8
+
+ZOOMS = Range(int, minimum=1, maximum=32)
+# A GIF's frame delay counts in hundredths of a second, and browsers show delays under 20 ms
+# as 100 ms: past 50 frames a second a GIF plays slower, not faster.
+FRAME_RATES = Range(float, above=0, maximum=50)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -22,8 +27,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--gif-out", required=True)
     p.add_argument("--html-out", help="also write a page showing the GIF (for the report)")
     p.add_argument("--title", default="", help="the page's title")
-    p.add_argument("--zoom", type=POSITIVE_INT.parse, default=4)
-    p.add_argument("--fps", type=POSITIVE_NUMBER.parse, default=20.0)
+    p.add_argument("--zoom", type=ZOOMS.parse, default=4, help="pixels per cell")
+    p.add_argument("--fps", type=FRAME_RATES.parse, default=20.0, help="frames per second")
     return p.parse_args(argv)
 
 

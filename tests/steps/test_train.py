@@ -77,7 +77,7 @@ def test_odd_population_is_one_line_error(target_file):
     proc = run_module(TRAIN, *train_args(target_file, "odd", 2), "--pop-size", "7")
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
-        "error: argument --pop-size: '7' is invalid; use an even integer in [2, 16384]"
+        "error: argument --pop-size: '7' is invalid; use an even integer in [2, 4096]"
     )
 
 
