@@ -19,6 +19,7 @@ VIA_RGB = ("CMYK", "YCbCr", "HSV")  # opaque colour spaces Pillow converts to RG
 HIGH_DEPTH = ("I", "I;16", "I;16L", "I;16B", "I;16N", "F")  # grayscale past 8 bits
 READABLE_MODES = (*CONVERTED_BY_PILLOW, *VIA_RGB, "LAB", *HIGH_DEPTH)
 ORIENTATION_TAG = 0x0112  # EXIF: how the stored pixels turn to be seen upright
+SRGB = ImageCms.createProfile("sRGB")
 
 
 def read_rgba(path: str | os.PathLike, what: str = "target image") -> Image.Image:
@@ -27,8 +28,11 @@ def read_rgba(path: str | os.PathLike, what: str = "target image") -> Image.Imag
 
     Raises StepError, in one line that calls the file ``what``, for a missing or unreadable file,
     an animated one, one past Pillow's decompression-bomb guard or in a mode not in
-    ``READABLE_MODES``. The result's ``info`` names the file's ``mode`` and EXIF
-    ``orientation`` (1: upright as stored)."""
+    ``READABLE_MODES``. Colours are converted from an embedded RGB ICC profile to sRGB, as a
+    colour-managed viewer shows them (e.g. a phone's Display P3 photo); an unreadable profile
+    is ignored, as viewers do, and so are gray and CMYK ones (CMYK as Pillow converts it).
+    The result's ``info`` names the file's ``mode``, EXIF ``orientation`` (1: upright as
+    stored) and ``color_profile`` (the ICC profile's description, or None)."""
     try:
         img = Image.open(path)
         frames = getattr(img, "n_frames", 1)
@@ -46,9 +50,24 @@ def read_rgba(path: str | os.PathLike, what: str = "target image") -> Image.Imag
         raise StepError(f"{what} {path} is too large to open safely ({err})") from err
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise StepError(f"{what} {path} is not a readable image ({err})") from err
+    profile = icc_profile(img)
     rgba = to_rgba(img, f"{what} {path}")
-    rgba.info.update(mode=img.mode, orientation=orientation)
+    if profile is not None and profile.profile.xcolor_space == "RGB ":
+        rgba = ImageCms.profileToProfile(rgba, profile, SRGB, outputMode="RGBA")
+    description = ImageCms.getProfileDescription(profile).strip() if profile else None
+    rgba.info.update(mode=img.mode, orientation=orientation, color_profile=description)
     return rgba
+
+
+def icc_profile(img: Image.Image) -> ImageCms.ImageCmsProfile | None:
+    """The ICC profile embedded in ``img``, if it has a readable one."""
+    data = img.info.get("icc_profile")
+    if not data:
+        return None
+    try:
+        return ImageCms.ImageCmsProfile(io.BytesIO(data))
+    except (OSError, ImageCms.PyCMSError):
+        return None
 
 
 def to_rgba(img: Image.Image, name: str = "image") -> Image.Image:

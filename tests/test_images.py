@@ -1,3 +1,5 @@
+import struct
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -135,6 +137,73 @@ def test_one_frame_gif_is_a_still_picture(tmp_path):
     path = tmp_path / "still.gif"
     Image.new("RGB", (8, 8), (255, 0, 0)).save(path)
     assert read_rgba(path).size == (8, 8)
+
+
+def s15(x: float) -> bytes:
+    return struct.pack(">i", round(x * 65536))
+
+
+def xyz(x: float, y: float, z: float) -> bytes:
+    return b"XYZ " + bytes(4) + s15(x) + s15(y) + s15(z)
+
+
+def rgb_icc_profile(name: str, red, green, blue, gamma: float = 2.2) -> bytes:
+    """A minimal ICC v2 display profile: primaries (D50 XYZ) and one gamma (ICC.1:2001-04)."""
+    text = name.encode() + b"\0"
+    description = b"desc" + bytes(4) + struct.pack(">I", len(text)) + text + bytes(8 + 3 + 67)
+    curve = b"curv" + bytes(4) + struct.pack(">IH", 1, round(gamma * 256)) + bytes(2)
+    tags = [(b"desc", description), (b"wtpt", xyz(0.9642, 1.0, 0.8249)), (b"rXYZ", xyz(*red)),
+            (b"gXYZ", xyz(*green)), (b"bXYZ", xyz(*blue)), (b"rTRC", curve), (b"gTRC", curve),
+            (b"bTRC", curve)]  # fmt: skip
+    start = 128 + 4 + 12 * len(tags)
+    table, data = b"", b""
+    for signature, body in tags:
+        body += bytes(-len(body) % 4)
+        table += signature + struct.pack(">II", start + len(data), len(body))
+        data += body
+    header = (
+        struct.pack(">I", start + len(data)) + bytes(4) + struct.pack(">I", 0x02100000)
+        + b"mntrRGB XYZ " + bytes(12) + b"acsp" + bytes(28)
+        + s15(0.9642) + s15(1.0) + s15(0.8249) + bytes(48)
+    )  # fmt: skip
+    return header + struct.pack(">I", len(tags)) + table + data
+
+
+# sRGB's primaries adapted to D50, as ICC profiles store them
+SRGB_RED, SRGB_GREEN, SRGB_BLUE = (
+    (0.4361, 0.2225, 0.0139),
+    (0.3851, 0.7169, 0.0971),
+    (
+        0.1431,
+        0.0606,
+        0.7141,
+    ),
+)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+def test_colours_are_converted_from_the_embedded_icc_profile(tmp_path, mode):
+    """A profile whose red primary is sRGB's blue: the stored red is shown blue."""
+    swapped = rgb_icc_profile("red is blue", SRGB_BLUE, SRGB_GREEN, SRGB_RED)
+    img = two_pixels(mode, (255, 0, 0, 90)[: len(mode)], (0, 255, 0, 255)[: len(mode)])
+    img.save(tmp_path / "tagged.png", icc_profile=swapped)
+    rgba = read_rgba(tmp_path / "tagged.png")
+    alpha = 90 if mode == "RGBA" else 255
+    np.testing.assert_allclose(
+        np.asarray(rgba, np.int32)[0], [[0, 0, 255, alpha], [0, 255, 0, 255]], atol=2
+    )
+    assert rgba.info["color_profile"] == "red is blue"
+
+
+@pytest.mark.parametrize(
+    "profile", [rgb_icc_profile("like sRGB", SRGB_RED, SRGB_GREEN, SRGB_BLUE), b"not a profile"]
+)
+def test_an_srgb_or_unreadable_profile_leaves_the_colours(tmp_path, profile):
+    """(The test profile's gamma 2.2 is sRGB's curve but for the darkest tones.)"""
+    img = two_pixels("RGB", (200, 150, 100), (255, 255, 255))
+    img.save(tmp_path / "tagged.png", icc_profile=profile)
+    rgba = np.asarray(read_rgba(tmp_path / "tagged.png"), np.int32)[0]
+    np.testing.assert_allclose(rgba, [[200, 150, 100, 255], [255, 255, 255, 255]], atol=3)
 
 
 def test_a_decompression_bomb_is_one_line(tmp_path):

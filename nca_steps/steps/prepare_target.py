@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> None:
             "size": [width, height],
             "mode": img.info["mode"],
             "exif_orientation": img.info["orientation"],
+            "color_profile": img.info["color_profile"],
             "grid": [target.shape[1], target.shape[0]],
             "warnings": warnings,
         },

@@ -31,6 +31,7 @@ def test_shipped_png_gives_a_48x48_target(tmp_path, png):
         "size": [128, 128],
         "mode": "RGBA",
         "exif_orientation": 1,
+        "color_profile": None,
         "grid": [48, 48],
         "warnings": [],
     }
