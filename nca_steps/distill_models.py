@@ -1,0 +1,72 @@
+"""The Distill article's own trained NCAs, read from its 8-bit JSON into our flat vector.
+
+"Growing Neural Cellular Automata" (Mordvintsev, Randazzo, Niklasson, Levin; Distill, 2020)
+published its models in its repository (distillpub/post--growing-ca, CC-BY 4.0) as
+``public/webgl_models8/<experiment>_<emoji>.json``: a list of two dense layers, 48 -> 128 and
+128 -> 16, each ``(in_ch + 1) * out_ch`` bytes in base64, row-major, one row per input and a
+last row for the bias; a byte stands for ``(byte / 255 - 0.5) * weight_scale`` (the bias row:
+``bias_scale``), as the article's ``public/ca.js`` reads them. The 48 inputs are the 16 channels,
+then their Sobel-x, then their Sobel-y: our perception's order (``nca_steps.model.perceive``),
+so the rows carry over as they are. Grown by ``nca_steps.model.rollout`` on a 72x72 grid, the
+article's lizard comes out in its 2020 Noto drawing, head to the upper left.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+import numpy as np
+
+from nca_steps.errors import StepError
+from nca_steps.model import param_count
+
+# The article's experiments by our names, and the settings its models were trained with.
+EXPERIMENTS = {"growing": "ex1", "persistent": "ex2", "regenerating": "ex3"}
+CHANNELS, HIDDEN, FIRE_RATE = 16, 128, 0.5
+TARGET_SIZE, GRID = 40, 72  # a 40-px emoji padded by 16 on every side
+LAYERS = ((3 * CHANNELS, HIDDEN), (HIDDEN, CHANNELS))  # (in_ch, out_ch) of each dense layer
+
+
+def dense_layer(spec: Any, shape: tuple[int, int], where: str) -> tuple[np.ndarray, np.ndarray]:
+    """One layer's ``(kernel (in_ch, out_ch), bias (out_ch,))`` from its JSON entry.
+
+    Raises StepError, naming ``where``, for an entry of another shape or an unreadable one."""
+    in_ch, out_ch = shape
+    try:
+        if (spec["in_ch"], spec["out_ch"], spec["type"]) != (in_ch, out_ch, "uint8"):
+            raise StepError(
+                f"{where} is {spec['in_ch']} -> {spec['out_ch']} {spec['type']}; the article's "
+                f"model has {in_ch} -> {out_ch} uint8"
+            )
+        raw = np.frombuffer(base64.b64decode(spec["data_b64"], validate=True), np.uint8)
+        weight_scale, bias_scale = float(spec["weight_scale"]), float(spec["bias_scale"])
+    except (KeyError, TypeError, ValueError, binascii.Error) as err:
+        raise StepError(f"{where} is not one of the article's dense layers ({err!r})") from err
+    if raw.size != (in_ch + 1) * out_ch:
+        raise StepError(f"{where} holds {raw.size} bytes; {in_ch} -> {out_ch} needs "
+                        f"{(in_ch + 1) * out_ch}")  # fmt: skip
+    rows = raw.reshape(in_ch + 1, out_ch).astype(np.float32) / 255.0 - 0.5
+    return rows[:-1] * weight_scale, rows[-1] * bias_scale
+
+
+def article_params(text: str | bytes, name: str = "model") -> np.ndarray:
+    """The flat parameter vector ``(8336,)`` float32 (layout: ``nca_steps.model``) of one of the
+    article's JSON models, given its text; ``name`` names it in errors.
+
+    Raises StepError in one line for text that is not such a model."""
+    try:
+        layers = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise StepError(f"{name} is not JSON ({err})") from err
+    if not isinstance(layers, list) or len(layers) != len(LAYERS):
+        raise StepError(f"{name} is not a list of the article's {len(LAYERS)} dense layers")
+    (w1, b1), (w2, b2) = (
+        dense_layer(spec, shape, f"{name} layer {i + 1}")
+        for i, (spec, shape) in enumerate(zip(layers, LAYERS, strict=True))
+    )
+    flat = np.concatenate([b1, w1.ravel(), b2, w2.ravel()]).astype(np.float32)
+    assert flat.shape == (param_count(CHANNELS, HIDDEN),)
+    return flat
