@@ -337,16 +337,20 @@ def test_a_run_from_a_bare_environment(tmp_path):
     program = (str(venv_snakemake),)
     dry = snakemake(tmp_path, "--dry-run", config=config, program=program, env=env)
     assert dry.returncode == 0, dry.stderr
-    proc = snakemake(tmp_path, "--cores", "2", program=program, env=env)
+    seed1 = "results/runs/lizard/base/seed1"
+    run = tmp_path / seed1
+    # every step that writes text (sidecars, CSV, JSON, HTML, logs); the plots write PNGs
+    outputs = [f"{seed1}/viewer.html", f"{seed1}/growth.gif", "results/summary.csv"]
+    proc = snakemake(tmp_path, "--cores", "2", *outputs, program=program, env=env)
     assert proc.returncode == 0, proc.stderr
     source = json.loads((tmp_path / "resources/emoji/u1f98e.json").read_text(encoding="utf-8"))
     assert source["emoji"] == "🦎"
     assert "🦎 (u1f98e) from shipped" in (tmp_path / "logs/fetch_emoji/u1f98e.log").read_text(
         encoding="utf-8"
     )
-    run = tmp_path / "results/runs/lizard/base/seed1"
     assert json.loads((run / "evaluation.json").read_text(encoding="utf-8"))["horizon_steps"] == 8
     assert "lizard / base / seed 1" in (run / "viewer.html").read_text(encoding="utf-8")
+    assert "growth: lizard / base / seed 1" in (run / "growth.html").read_text(encoding="utf-8")
     assert (tmp_path / "results/summary.csv").read_text(encoding="utf-8").count("lizard") == 1
 
 
