@@ -17,17 +17,42 @@ import base64
 import binascii
 import json
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 
 from nca_steps.errors import StepError
 from nca_steps.model import param_count
 
+# Where the models are published: the article's repository at a pinned commit (its files never
+# change there), under its licence, which asks for this attribution.
+COMMIT = "a12c7efa541b5770043a8d5470bffeacfd7b0435"
+DEFAULT_MODELS_URL = (
+    f"https://raw.githubusercontent.com/distillpub/post--growing-ca/{COMMIT}/public/webgl_models8"
+)
+LICENCE = "CC-BY 4.0"
+ATTRIBUTION = (
+    'Mordvintsev, Randazzo, Niklasson, Levin, "Growing Neural Cellular Automata", Distill, '
+    "2020, https://distill.pub/2020/growing-ca/"
+)
+EMOJIS = ("🦎", "🦋", "🐠", "😀", "🎄", "🥨", "🕸", "💥", "👁", "🐞")  # each has all three
+
 # The article's experiments by our names, and the settings its models were trained with.
 EXPERIMENTS = {"growing": "ex1", "persistent": "ex2", "regenerating": "ex3"}
 CHANNELS, HIDDEN, FIRE_RATE = 16, 128, 0.5
 TARGET_SIZE, GRID = 40, 72  # a 40-px emoji padded by 16 on every side
 LAYERS = ((3 * CHANNELS, HIDDEN), (HIDDEN, CHANNELS))  # (in_ch, out_ch) of each dense layer
+
+
+def model_url(experiment: str, emoji: str, models_url: str = DEFAULT_MODELS_URL) -> str:
+    """The URL of the article's ``experiment`` model of ``emoji`` (its file name percent-encoded:
+    ``ex2_%F0%9F%A6%8E.json``); raises StepError for an experiment or emoji it has none of."""
+    if experiment not in EXPERIMENTS:
+        raise StepError(f"experiment {experiment!r} is not the article's; valid: "
+                        f"{', '.join(EXPERIMENTS)}")  # fmt: skip
+    if emoji not in EMOJIS:
+        raise StepError(f"the article has no model of {emoji}; it has {' '.join(EMOJIS)}")
+    return f"{models_url.rstrip('/')}/{quote(f'{EXPERIMENTS[experiment]}_{emoji}.json')}"
 
 
 def dense_layer(spec: Any, shape: tuple[int, int], where: str) -> tuple[np.ndarray, np.ndarray]:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-from pathlib import Path
 
 import jax
 import numpy as np
@@ -25,9 +23,9 @@ from nca_steps.emoji_sources import SHIPPED_DIR
 from nca_steps.errors import StepError
 from nca_steps.images import prepare_target, read_rgba
 from nca_steps.model import rollout_rgba
-from tests.conftest import ROOT
+from tests.test_download import DISTILL_MODELS
 
-MODELS = Path(os.environ.get("NCA_STEPS_DISTILL_MODELS", ROOT.parent / "shared/distill-growing-ca"))
+MODELS = DISTILL_MODELS
 needs_models = pytest.mark.skipif(
     not (MODELS / "ex2_🦎.json").is_file(), reason=f"the article's models are not at {MODELS}"
 )

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import http.server
 import io
+import os
 import socket
 import threading
+import urllib.parse
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from nca_steps.download import fetch_noto_png, fetch_png, linked_file
 from nca_steps.errors import StepError
+from tests.conftest import ROOT
 
 PROBES = ("emoji_u1f600.png", "JP.png")  # the files every Noto release has
+# The Distill article's models for the tests ($NCA_STEPS_DISTILL_MODELS to look elsewhere).
+DISTILL_MODELS = Path(
+    os.environ.get("NCA_STEPS_DISTILL_MODELS", ROOT.parent / "shared" / "distill-growing-ca")
+)
 
 
 def png_bytes(size: tuple[int, int] = (8, 8)) -> bytes:
@@ -39,8 +47,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     missing (404: a folder where nothing exists), noto (PNGs for the probe files only: a Noto
     folder without the emoji asked for), moved (404, but an HTML page for the probe files),
     flaky (500 once, then the PNG), html, truncated, slow, wide (a 90x60 PNG), alias (every file
-    but US.png is a link to US.png: its text), chain (a link to US.png, itself a link); anything
-    else gets an 8x8 PNG."""
+    but US.png is a link to US.png: its text), chain (a link to US.png, itself a link), distill
+    (the Distill article's models, or 404); anything else gets an 8x8 PNG."""
 
     server: Server
 
@@ -66,6 +74,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             threading.Event().wait(2.0)
         elif kind == "wide":
             body = png_bytes((90, 60))
+        elif kind == "distill":  # the article's models, from the copies beside the repository
+            path = DISTILL_MODELS / urllib.parse.unquote(name)
+            body, status = (path.read_bytes(), 200) if path.is_file() else (b"not found", 404)
         elif kind == "alias" and name != "US.png":  # a git link, as GitHub serves it
             body = b"US.png"
         elif kind == "chain":
