@@ -10,8 +10,11 @@ from PIL import Image
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from nca_steps.cli import Range
 from nca_steps.errors import StepError
 
+TIMEOUTS = Range(float, above=0, maximum=600)  # seconds per HTTP attempt
+RETRIES = Range(int, minimum=0, maximum=10)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 LINK_TEXT = re.compile(rb"[A-Za-z0-9_-]{1,64}\.png")  # a link to a file of the same folder
 

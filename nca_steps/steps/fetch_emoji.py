@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import argparse
 
-from nca_steps.cli import Range, parser, run_step
+from nca_steps.cli import parser, run_step
+from nca_steps.download import RETRIES, TIMEOUTS
 from nca_steps.emoji import DEFAULT_BASE_URL, DEFAULT_FLAGS_URL, from_u_notation, noto_code
 from nca_steps.emoji_sources import SOURCES, obtain
 from nca_steps.files import write_bytes, write_json
-
-TIMEOUTS = Range(float, above=0, maximum=600)  # seconds per HTTP attempt
-RETRIES = Range(int, minimum=0, maximum=10)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -12,11 +12,10 @@ import hashlib
 
 from nca_steps import distill_models
 from nca_steps.cli import parser, run_step
-from nca_steps.download import NotFound, get
+from nca_steps.download import RETRIES, TIMEOUTS, NotFound, get
 from nca_steps.emoji import from_u_notation
 from nca_steps.errors import StepError
 from nca_steps.files import write_bytes, write_json
-from nca_steps.steps.fetch_emoji import RETRIES, TIMEOUTS
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
