@@ -83,9 +83,7 @@ def to_rgba(img: Image.Image, name: str = "image") -> Image.Image:
     if mode in VIA_RGB:
         return img.convert("RGB").convert("RGBA")
     if mode == "LAB":
-        lab_to_srgb = ImageCms.buildTransform(
-            ImageCms.createProfile("LAB"), ImageCms.createProfile("sRGB"), "LAB", "RGB"
-        )
+        lab_to_srgb = ImageCms.buildTransform(ImageCms.createProfile("LAB"), SRGB, "LAB", "RGB")
         return ImageCms.applyTransform(img, lab_to_srgb).convert("RGBA")
     if mode not in HIGH_DEPTH:
         raise StepError(f"{name} has mode {mode}; valid: {', '.join(READABLE_MODES)}")
