@@ -1,4 +1,5 @@
-# nca-steps: targets -> PGPE training per (target x combination) -> evaluation -> GIFs and figures.
+# nca-steps: targets -> ES training per (target x combination), or the Distill article's models
+# imported -> evaluation -> GIFs and figures.
 # Run:  snakemake --cores all          (settings: config.yaml; schema: workflow/schemas/)
 
 from snakemake.utils import min_version
@@ -16,6 +17,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/targets.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/references.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/render.smk"
 
@@ -25,6 +27,8 @@ include: "workflow/rules/render.smk"
 localrules:
     all,
     fetch_emoji,
+    fetch_reference,
+    import_reference,
     prepare_target,
     render_gif,
     build_viewer,

@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import numpy as np
 
+from nca_steps.emoji import short_name
 from nca_steps.errors import StepError
 from nca_steps.model import param_count
 
@@ -40,8 +41,33 @@ EMOJIS = ("🦎", "🦋", "🐠", "😀", "🎄", "🥨", "🕸", "💥", "👁"
 # The article's experiments by our names, and the settings its models were trained with.
 EXPERIMENTS = {"growing": "ex1", "persistent": "ex2", "regenerating": "ex3"}
 CHANNELS, HIDDEN, FIRE_RATE = 16, 128, 0.5
-TARGET_SIZE, GRID = 40, 72  # a 40-px emoji padded by 16 on every side
+TARGET_SIZE, PADDING = 40, 16  # a 40-px emoji padded by 16 on every side ...
+GRID = TARGET_SIZE + 2 * PADDING  # ... on a 72 x 72 grid
+# Its training grew each batch for a random 64 to 96 steps: 96 is the horizon its models reach,
+# and where we evaluate them (the loss taken there only, as the article's).
+STEPS = 96
+SETTINGS = {
+    "channels": CHANNELS, "hidden": HIDDEN, "fire_rate": FIRE_RATE,
+    "steps": STEPS, "loss_every": STEPS,
+}  # fmt: skip
 LAYERS = ((3 * CHANNELS, HIDDEN), (HIDDEN, CHANNELS))  # (in_ch, out_ch) of each dense layer
+
+
+def by_name() -> dict[str, str]:
+    """The article's emojis by their short names (lizard -> 🦎), as a config names them."""
+    return {short_name(emoji): emoji for emoji in EMOJIS}
+
+
+def references_json_schema() -> dict:
+    """The config's ``references``: emoji name -> a list of the article's experiments."""
+    return {
+        "type": "object",
+        "propertyNames": {"enum": list(by_name())},
+        "additionalProperties": {
+            "type": "array", "minItems": 1, "uniqueItems": True,
+            "items": {"enum": list(EXPERIMENTS)},
+        },
+    }  # fmt: skip
 
 
 def model_url(experiment: str, emoji: str, models_url: str = DEFAULT_MODELS_URL) -> str:

@@ -13,6 +13,20 @@ trained for:
   turned the same way (``np.rot90(., 1)``). At fire rate 1 that is exactly the upright growth,
   turned; the ratio to the upright MSE then measures what the random updates, which are not
   turned, make of it (1: nothing).
+
+Two more measures compare the pattern with itself, not with the target's drawing (a model
+trained on another drawing of the same emoji, such as the Distill article's on Noto's 2020
+designs, is judged by what it does, not by how today's picture looks):
+
+- *drift*: the RGBA MSE between the state at the training steps and at the evaluation's last
+  step (10 x the steps by default): 0 for a pattern that holds still, large for one that
+  grows on, dies or wanders;
+- *repair gap*: the RGBA MSE between the damaged pattern after as many steps again and the
+  same run without the damage (same random keys, so the two differ by the damage alone): 0 for
+  a perfect repair.
+
+Both are divided by the target's energy (the mean of its squared RGBA values: the empty
+grid's MSE), so that 1 is as far as an empty grid is from the target.
 """
 
 from __future__ import annotations
@@ -73,6 +87,27 @@ def damage_report(before: np.ndarray, after: np.ndarray, end: np.ndarray) -> dic
     return {**means, "ratio": means["end"] / means["before"] if means["before"] else math.inf}
 
 
+def drift(growth: np.ndarray, steps: int, energy: float) -> dict[str, float] | None:
+    """How far the states of ``growth`` (rollouts, frames, H, W, 4) move from step ``steps`` to
+    the last: the mean RGBA MSE between the two over rollouts, and that over ``energy`` (the
+    target's mean squared value). None when the rollouts end at ``steps``."""
+    last = growth.shape[1] - 1
+    if last <= steps:
+        return None
+    mse = float(np.square(growth[:, last].astype(np.float64) - growth[:, steps]).mean())
+    return {"from_step": steps, "to_step": last, "mse": mse, "vs_empty": mse / energy}
+
+
+def repair_gap(
+    damaged: np.ndarray, undamaged: np.ndarray, step: int, energy: float
+) -> dict[str, float]:
+    """How far the damaged runs (rollouts, frames, H, W, 4) end from the same runs undamaged:
+    the mean RGBA MSE of their last states over rollouts, and that over ``energy``; ``step``
+    is where they end, counted from the seed."""
+    mse = float(np.square(damaged[:, -1].astype(np.float64) - undamaged[:, -1]).mean())
+    return {"step": step, "mse": mse, "vs_empty": mse / energy}
+
+
 def summary_column(multiple: int) -> str:
     """The summary's column of the MSE at ``multiple`` x the steps, relative to the empty grid's."""
     return f"mse_{horizon_key(multiple)}_vs_empty"
@@ -85,6 +120,8 @@ SUMMARY_COLUMNS = (
     "damage_ratio",
     "rotated_vs_empty",
     "rotation_ratio",
+    "drift_vs_empty",
+    "repair_gap_vs_empty",
 )
 
 
@@ -106,11 +143,14 @@ def summary_values(evaluation: dict[str, Any]) -> dict[str, float | str]:
         "damage_ratio": damaged["ratio"],
         "rotated_vs_empty": rotated["mse"] / empty,
         "rotation_ratio": rotated["ratio"],
+        "drift_vs_empty": evaluation["drift"]["vs_empty"] if evaluation["drift"] else "",
+        "repair_gap_vs_empty": evaluation["repair_gap"]["vs_empty"],
     }
 
 
+TARGET_FREE = ("drift", "repair_gap")  # added later: an evaluation lacking only these is older
 KEYS = ("loss", "empty_grid_loss", "loss_vs_empty", "empty_grid_mse", "mse_at", "damage",
-        "rotation", "mse_per_step", "damaged_mse_per_step")  # fmt: skip
+        "rotation", "drift", "repair_gap", "mse_per_step", "damaged_mse_per_step")  # fmt: skip
 
 
 def load_evaluation(path: str) -> dict[str, Any]:
@@ -122,5 +162,9 @@ def load_evaluation(path: str) -> dict[str, Any]:
     except (ValueError, TypeError) as err:
         raise StepError(f"evaluation {path} is not an evaluate step's JSON ({err})") from None
     if missing:
-        raise StepError(f"evaluation {path} is not an evaluate step's JSON (no {missing[0]!r})")
+        older = " (an older evaluate step's? rerun: snakemake --forcerun evaluate)"
+        raise StepError(
+            f"evaluation {path} is not an evaluate step's JSON (no {missing[0]!r})"
+            + (older if set(missing) <= set(TARGET_FREE) else "")
+        )
     return evaluation

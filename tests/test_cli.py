@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nca_steps.cli import POSITIVE_INT, Range, StepParser
-from nca_steps.metrics import write_metrics
+from nca_steps.metrics import write_imported_metrics, write_metrics
 from tests.conftest import run_module
 
 TRAIN = ["--params-out", "p.npy", "--metrics-out", "m.csv", "--checkpoint", "c.npz"]
@@ -42,7 +42,9 @@ def inputs(tmp_path, tiny_target):
     np.save(tmp_path / "params.npy", np.zeros(8336, np.float32))
     np.savez(tmp_path / "frames.npz", rgba=np.zeros((3, 10, 12, 4), np.float16))
     write_metrics(tmp_path / "metrics.csv", [(0, 1.0, 1.0, 1.0, 0.1, 0.5)])
+    write_imported_metrics(tmp_path / "imported.csv", "https://example.org/ex1.json")
     (tmp_path / "evaluation.json").write_text(json.dumps({"loss": 1.0}))
+    (tmp_path / "model.json").write_text("[]")
     (tmp_path / "garbage.npy").write_bytes(b"not an array")
     (tmp_path / "other.csv").write_text("a,b\n1,2\n")
     return tmp_path
@@ -143,8 +145,13 @@ CASES = [
         "metrics other.csv is not a train step's table",
     ),
     (
+        "plot_curve", ["--metrics", "imported.csv", "--png-out", "o.png"],
+        "metrics imported.csv are of a model imported from https://example.org/ex1.json; it "
+        "was not trained here and has no training curve",
+    ),
+    (
         "plot_evaluation", ["--evaluation", "evaluation.json", "--png-out", "o.png"],
-        "evaluation evaluation.json is not an evaluate step's JSON (no 'empty_grid_loss')",
+        "evaluation evaluation.json is not an evaluate step's JSON (no 'empty_grid_loss')\n",
     ),
     (
         "summarize", ["--run", "a", "b", "1", "metrics.csv", "nope.json", "--csv-out", "o.csv",
@@ -157,14 +164,31 @@ CASES = [
         "evaluation evaluation.json is not an evaluate step's JSON",
     ),
     (
-        "plot_overview", ["--targets", "a", "--combinations", "b", "--previews", "x.png",
-                          "--grown", "y.png", "z.png", "--png-out", "o.png"],
-        "got 1 previews and 2 grown pictures; 1 targets x 1 combinations need 1 and 1",
+        "plot_overview", ["--target", "a", "x.png", "--run", "b", "c", "y.png", "--png-out",
+                          "o.png"],
+        "run b / c has no target row; targets: a",
     ),
     (
-        "plot_overview", ["--targets", "a", "--combinations", "b", "--previews", "x.png",
-                          "--grown", "y.png", "--png-out", "o.png"],
+        "plot_overview", ["--target", "a", "x.png", "--run", "a", "c", "y.png", "--run", "a",
+                          "c", "z.png", "--png-out", "o.png"],
+        "run a / c is given twice",
+    ),
+    (
+        "plot_overview", ["--target", "a", "x.png", "--run", "a", "c", "y.png", "--png-out",
+                          "o.png"],
         "preview x.png does not exist",
+    ),
+    # import_reference
+    (
+        "import_reference", ["--model", "nope.json", "--source", "s.json", "--params-out",
+                             "p.npy", "--metrics-out", "m.csv", "--info-out", "i.json"],
+        "model nope.json does not exist",
+    ),
+    (
+        "import_reference", ["--model", "model.json", "--source", "evaluation.json",
+                             "--params-out", "p.npy", "--metrics-out", "m.csv", "--info-out",
+                             "i.json"],
+        "sidecar evaluation.json is not fetch_reference's (no 'url')",
     ),
     # fetch_emoji
     (

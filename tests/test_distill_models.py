@@ -10,19 +10,25 @@ import json
 import jax
 import numpy as np
 import pytest
+import yaml
 
 from nca_steps.distill_models import (
     CHANNELS,
+    COMMIT,
+    DEFAULT_MODELS_URL,
+    EMOJIS,
     FIRE_RATE,
     GRID,
     HIDDEN,
     TARGET_SIZE,
     article_params,
+    by_name,
 )
 from nca_steps.emoji_sources import SHIPPED_DIR
 from nca_steps.errors import StepError
 from nca_steps.images import prepare_target, read_rgba
 from nca_steps.model import rollout_rgba
+from tests.conftest import ROOT
 from tests.test_download import DISTILL_MODELS
 
 MODELS = DISTILL_MODELS
@@ -92,3 +98,13 @@ def test_text_that_is_no_article_model_is_one_line(text, message):
     with pytest.raises(StepError) as err:
         article_params(text)
     assert str(err.value).startswith(message) and "\n" not in str(err.value)
+
+
+def test_the_configs_default_folder_is_the_pinned_one():
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
+    assert schema["properties"]["reference_models_url"]["default"] == DEFAULT_MODELS_URL
+    assert COMMIT in DEFAULT_MODELS_URL
+
+
+def test_the_config_names_every_article_emoji_by_its_short_name():
+    assert list(by_name().values()) == list(EMOJIS) and by_name()["lizard"] == "🦎"

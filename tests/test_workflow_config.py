@@ -103,6 +103,21 @@ from tests.workflow import TINY, planned_jobs, snakemake
             {"combinations": {"c": {"grid": {"steps": [4, 5]}}}},
             "config error at combinations.c_steps~5: steps 5 is not a multiple of loss_every 2",
         ),
+        (
+            {"references": {"frog": ["growing"]}},
+            "config error at references: 'frog' is not one of ['lizard', 'butterfly',",
+        ),
+        (
+            {"references": {"lizard": ["growing", "dancing"]}},
+            "config error at references.lizard.1: 'dancing' is not one of ['growing', "
+            "'persistent', 'regenerating']",
+        ),
+        ({"references": {"lizard": []}}, "config error at references.lizard: [] should be non-"),
+        (
+            {"targets": {"article-lizard": "🦎"}},
+            "config error at targets.article-lizard: names starting with article- are the "
+            "Distill article's models (the key references); give the target another name",
+        ),
     ],
 )
 def test_bad_config_is_one_clear_error(tmp_path, change, message):
@@ -178,6 +193,8 @@ COMMAND_LINE = {
     "checkpoint_every: 5, log_every: 2}",
     "evaluation": "{horizon: 3, rollouts: 2, seed: 4}",
     "render": "{zoom: 3, fps: 12.5}",
+    "references": "{lizard: [persistent], butterfly: [growing, regenerating]}",
+    "reference_models_url": "http://127.0.0.1:9/models",
 }
 
 
@@ -245,7 +262,7 @@ def test_a_command_line_value_of_the_wrong_kind_is_one_line(tmp_path, entry, mes
 
 def test_every_step_shares_a_gpu_and_runs_this_interpreter(tmp_path):
     """The shell command of every rule that runs a step, as Snakemake renders it."""
-    config = {**TINY, "targets": {"lizard": "🦎"}}
+    config = {**TINY, "targets": {"lizard": "🦎"}, "references": {"lizard": ["growing"]}}
     proc = snakemake(tmp_path, "--dry-run", "--printshellcmds", config=config)
     assert proc.returncode == 0, proc.stderr
     commands = [

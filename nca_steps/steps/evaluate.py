@@ -1,7 +1,8 @@
 """Step ``evaluate``: grow the trained center from several random keys for longer than training.
 
 Writes the loss per step and summary numbers (JSON: the training-style loss, the MSE at 1, 3
-and 10 x the training steps, the damage and rotation tests of nca_steps/evaluation.py), the
+and 10 x the training steps, the damage and rotation tests and the target-free drift and
+repair gap of nca_steps/evaluation.py), the
 first rollout's RGBA frames of its growth and of its damage and repair (for the GIFs) and its
 picture at the training horizon (for the overview). Works on any flat parameter vector,
 including one saved from the notebook.
@@ -25,8 +26,10 @@ from nca_steps.evaluation import (
     ROTATION_ANGLE,
     damage,
     damage_report,
+    drift,
     mse_at_horizons,
     mse_per_step,
+    repair_gap,
     rotated,
 )
 from nca_steps.files import atomic_path, write_json
@@ -70,9 +73,10 @@ def grow_all(
     params: np.ndarray, target: np.ndarray, args: argparse.Namespace
 ) -> dict[str, np.ndarray]:
     """Every rollout the evaluation needs, RGBA only: ``growth`` (seed to the horizon),
-    ``damaged`` (from the damaged training-horizon state, as many steps again, with the same
-    keys as the undamaged run) and ``rotated`` (turned seed to the training steps, with the
-    perception turned, on the turned grid)."""
+    ``damaged`` (from the damaged training-horizon state, as many steps again), ``undamaged``
+    (the same from the state as it was: same keys, so the two differ by the damage alone) and
+    ``rotated`` (turned seed to the training steps, with the perception turned, on the turned
+    grid)."""
     height, width = target.shape[:2]
     grow = partial(
         rollout_rgba, params, channels=args.channels, hidden=args.hidden, fire_rate=args.fire_rate
@@ -101,8 +105,9 @@ def grow_all(
     keys = jax.random.split(jax.random.PRNGKey(args.seed), args.rollouts)
     grown, growth, turned = rollouts(keys)
     damaged = repair(keys, damage(grown, target))
-    return {k: np.asarray(v) for k, v in
-            {"growth": growth, "damaged": damaged, "rotated": turned}.items()}  # fmt: skip
+    undamaged = repair(keys, grown)
+    rgba = {"growth": growth, "damaged": damaged, "undamaged": undamaged, "rotated": turned}
+    return {k: np.asarray(v) for k, v in rgba.items()}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -135,6 +140,8 @@ def main(argv: list[str] | None = None) -> None:
                 "radius": disc_radius(target),
                 "centres": quadrant_centres(target),
             },
+            "drift": drift(rgba["growth"], args.steps, empty_mse),
+            "repair_gap": repair_gap(rgba["damaged"], rgba["undamaged"], 2 * args.steps, empty_mse),
             "rotation": {
                 "angle": ROTATION_ANGLE,
                 "mse": float(rotated_mse.mean()),

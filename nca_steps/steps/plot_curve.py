@@ -10,8 +10,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from nca_steps.cli import parser, run_step  # noqa: E402
+from nca_steps.errors import StepError  # noqa: E402
 from nca_steps.files import atomic_path  # noqa: E402
-from nca_steps.metrics import read_metrics  # noqa: E402
+from nca_steps.metrics import imported_from, read_metrics  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -25,6 +26,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     m = read_metrics(args.metrics)
+    source = imported_from(args.metrics)
+    if source:
+        raise StepError(f"metrics {args.metrics} are of a model imported from {source}; "
+                        "it was not trained here and has no training curve")  # fmt: skip
     fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
     for key, style in (("mean_loss", ":"), ("best_loss", "-"), ("center_loss", "--")):
         ax.plot(m["generation"], m[key], style, label=key.replace("_", " "))

@@ -1,4 +1,5 @@
-"""Step ``plot_overview``: targets beside grown results; a row per target, a column per run.
+"""Step ``plot_overview``: targets beside grown results; a row per target, a column per
+combination (in the order runs name them), a blank tile where a target has no such run.
 
 Drawn with Pillow as a grid of equal tiles, each picture pasted at its own pixel size (never
 resampled), with the names in a margin: every tile is exactly the picture it stands for.
@@ -21,10 +22,14 @@ TEXT_HEIGHT = 16  # px of a label line
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = parser("nca_steps.steps.plot_overview", __doc__)
-    p.add_argument("--targets", nargs="+", required=True, help="target names, one per row")
-    p.add_argument("--combinations", nargs="+", required=True, help="one per column")
-    p.add_argument("--previews", nargs="+", required=True, help="target preview PNGs, by row")
-    p.add_argument("--grown", nargs="+", required=True, help="grown PNGs, row by row")
+    p.add_argument(
+        "--target", nargs=2, action="append", required=True, metavar=("NAME", "PREVIEW_PNG"),
+        help="a row: the target's name and preview",
+    )  # fmt: skip
+    p.add_argument(
+        "--run", nargs=3, action="append", required=True,
+        metavar=("TARGET", "COMBINATION", "GROWN_PNG"), help="a tile: a run's grown picture",
+    )  # fmt: skip
     p.add_argument("--png-out", required=True)
     return p.parse_args(argv)
 
@@ -46,27 +51,42 @@ def layout(
     return (width, height), (left, GAP + TEXT_HEIGHT)
 
 
-def overview(targets: list[str], combinations: list[str], previews: list[str], grown: list[str]):
-    cols = len(combinations)
-    if len(previews) != len(targets) or len(grown) != len(targets) * cols:
-        raise StepError(
-            f"got {len(previews)} previews and {len(grown)} grown pictures; {len(targets)} "
-            f"targets x {cols} combinations need {len(targets)} and {len(targets) * cols}"
-        )
+def columns(runs: list[list[str]]) -> list[str]:
+    """The combinations of ``runs`` (target, combination, picture), each once, as first named."""
+    return list(dict.fromkeys(combination for _, combination, _ in runs))
+
+
+def overview(targets: list[list[str]], runs: list[list[str]]) -> Image.Image:
+    """The grid of ``targets`` (name, preview) by the combinations of ``runs``; raises
+    StepError for a run of a target that has no row, or a tile given twice."""
+    names = [name for name, _ in targets]
+    grown: dict[tuple[str, str], str] = {}
+    for target, combination, path in runs:
+        if target not in names:
+            raise StepError(f"run {target} / {combination} has no target row; "
+                            f"targets: {', '.join(names)}")  # fmt: skip
+        if (target, combination) in grown:
+            raise StepError(f"run {target} / {combination} is given twice")
+        grown[target, combination] = path
+    combinations = columns(runs)
+    blank = Image.new("RGBA", (1, 1))
     rows = [
-        [read_rgba(previews[r], "preview")]
-        + [read_rgba(path, "grown picture") for path in grown[r * cols : (r + 1) * cols]]
-        for r in range(len(targets))
+        [read_rgba(preview, "preview")]
+        + [
+            read_rgba(grown[name, c], "grown picture") if (name, c) in grown else blank
+            for c in combinations
+        ]  # fmt: skip
+        for name, preview in targets
     ]
     titles = ["target", *combinations]
-    tile, margin = layout(targets, titles, [p for row in rows for p in row])
-    right, bottom = tile_origin(len(targets), len(titles), tile, margin)
+    tile, margin = layout(names, titles, [p for row in rows for p in row])
+    right, bottom = tile_origin(len(names), len(titles), tile, margin)
     canvas = Image.new("RGB", (right, bottom), "white")
     draw, font = ImageDraw.Draw(canvas), ImageFont.load_default()
     for c, title in enumerate(titles):
         x, _ = tile_origin(0, c, tile, margin)
         draw.text((x, GAP), title, fill="black", font=font)
-    for r, (name, pictures) in enumerate(zip(targets, rows, strict=True)):
+    for r, (name, pictures) in enumerate(zip(names, rows, strict=True)):
         _, y = tile_origin(r, 0, tile, margin)
         draw.text((GAP, y + (tile[1] - TEXT_HEIGHT) // 2), name, fill="black", font=font)
         for c, picture in enumerate(pictures):
@@ -76,10 +96,10 @@ def overview(targets: list[str], combinations: list[str], previews: list[str], g
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    canvas = overview(args.targets, args.combinations, args.previews, args.grown)
+    canvas = overview(args.target, args.run)
     with atomic_path(args.png_out) as tmp:
         canvas.save(tmp, "PNG")
-    print(f"{len(args.targets)} x {len(args.combinations)} runs -> {args.png_out}")
+    print(f"{len(args.target)} targets x {len(columns(args.run))} combinations -> {args.png_out}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Step ``summarize``: one CSV row per run (target, combination, seed) with its headline
-numbers, and one per (target, combination) with their mean and standard deviation over seeds."""
+numbers, and one per (target, combination) with their mean and standard deviation over seeds.
+An imported model's row says where it came from and leaves its training numbers blank."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from itertools import groupby
 from nca_steps.cli import parser, run_step
 from nca_steps.evaluation import SUMMARY_COLUMNS, load_evaluation, summary_values
 from nca_steps.files import atomic_path
-from nca_steps.metrics import read_metrics
+from nca_steps.metrics import imported_from, read_metrics
 
 RUN = ("target", "combination", "seed")
+SOURCE = "source"  # trained here, or the URL of an imported model
 MEASURED = (
     "generations",
     "final_training_loss",
@@ -24,7 +26,7 @@ MEASURED = (
     *SUMMARY_COLUMNS,
     "wall_seconds",
 )
-COLUMNS = (*RUN, *MEASURED)
+COLUMNS = (*RUN, SOURCE, *MEASURED)
 AGGREGATED_COLUMNS = (
     "target",
     "combination",
@@ -54,17 +56,19 @@ def summary_row(
 ) -> dict:
     m = read_metrics(metrics_csv)
     e = load_evaluation(evaluation_json)
+    source = imported_from(metrics_csv)
     return {
         "target": target,
         "combination": combination,
         "seed": seed,
-        "generations": len(m["generation"]),
-        "final_training_loss": m["center_loss"][-1],
+        SOURCE: source or "trained",
+        "generations": 0 if source else len(m["generation"]),
+        "final_training_loss": "" if source else m["center_loss"][-1],
         "evaluation_loss": e["loss"],
         "empty_grid_loss": e["empty_grid_loss"],
         "evaluation_vs_empty": e["loss_vs_empty"],
         **summary_values(e),
-        "wall_seconds": m["seconds"][-1],
+        "wall_seconds": "" if source else m["seconds"][-1],
     }
 
 

@@ -82,6 +82,8 @@ def test_a_still_model_is_untouched_by_damage_away_from_its_seed(tmp_path, tiny_
     assert e["damage"]["before"] == e["damage"]["after"] == e["damage"]["end"]
     assert e["damage"]["before"] == pytest.approx(seed_mse, abs=1e-7)
     assert e["damage"]["ratio"] == 1.0 and e["damaged_mse_per_step"] == [seed_mse] * 7
+    assert e["drift"] == {"from_step": 6, "to_step": 12, "mse": 0.0, "vs_empty": 0.0}
+    assert e["repair_gap"] == {"step": 12, "mse": 0.0, "vs_empty": 0.0}
     assert len(e["damage"]["centres"]) == 4 and e["damage"]["step"] == 6
     frames = np.load(tmp_path / "still_damage.npz")["rgba"]
     assert frames.shape == (2 * 6 + 2, 10, 12, 4) and (frames == frames[0]).all()
@@ -99,3 +101,18 @@ def test_at_fire_rate_one_the_turned_growth_is_the_upright_one_turned(tmp_path, 
     assert rotation["ratio"] == pytest.approx(1.0, rel=1e-5)
     e = json.loads((tmp_path / "r.json").read_text())
     assert e["mse_per_step"][6] != e["mse_per_step"][0]  # it grew: not a still pattern
+
+
+def test_the_repair_gap_is_the_damage_alone(tmp_path, tiny_target):
+    """The undamaged twin of each damaged run draws the same random updates, so a model whose
+    growth reaches past the erased discs shows a gap while its drift counts only the time."""
+    np.save(tmp_path / "target.npy", tiny_target)
+    np.save(tmp_path / "params.npy", notebook_vector())
+    proc = evaluate(tmp_path, "g")
+    assert proc.returncode == 0, proc.stderr
+    e = json.loads((tmp_path / "g.json").read_text())
+    empty = e["empty_grid_mse"]
+    assert e["drift"]["to_step"] == 12 and e["drift"]["vs_empty"] == e["drift"]["mse"] / empty
+    assert e["drift"]["mse"] > 0 and e["repair_gap"]["step"] == 12
+    assert e["repair_gap"]["vs_empty"] == pytest.approx(e["repair_gap"]["mse"] / empty)
+    assert e["repair_gap"]["mse"] > 0  # the notebook vector grows into the damaged discs

@@ -10,11 +10,16 @@ import jsonschema
 import yaml
 from snakemake.settings.types import DeploymentMethod
 
-from nca_steps import hyperparameters, job_time
+from nca_steps import distill_models, hyperparameters, job_time
 from nca_steps.emoji import named_emojis, noto_code, split_emojis, u_notation
 from nca_steps.errors import StepError
 
 NAME = "[A-Za-z0-9][A-Za-z0-9_.-]*"
+# The Distill article's models (config key references) are runs of targets named article-<emoji
+# name>, of combinations named after the article's experiments, with one seed.
+REFERENCE_PREFIX = "article-"
+REFERENCE_SEED = 0
+TRAINED_NAME = f"(?!{REFERENCE_PREFIX}){NAME}"
 COMBINATION = "[A-Za-z0-9][A-Za-z0-9_.~-]*"  # ~ as a grid point's names have it
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp")
 
@@ -48,6 +53,7 @@ def validate_config(config, schema_file, command_line=None):
     schema["$defs"]["hyperparameters"] = hyperparameters.json_schema()
     schema["$defs"]["combination"] = hyperparameters.combination_json_schema()
     schema["$defs"]["seeds"] = hyperparameters.seeds_json_schema()
+    schema["$defs"]["references"] = distill_models.references_json_schema()
     for key in command_line or {}:
         if key in config:
             config[key] = typed(config[key], schema["properties"].get(key, {}), schema)
@@ -67,6 +73,12 @@ def validate_config(config, schema_file, command_line=None):
         raise ValueError(f"config error at {where}: {error.message}{hint}")
     fill_defaults(config, schema, schema)
     config["targets"] = target_mapping(config["targets"])
+    for name in config["targets"]:
+        if name.startswith(REFERENCE_PREFIX):
+            raise ValueError(
+                f"config error at targets.{name}: names starting with {REFERENCE_PREFIX} are "
+                "the Distill article's models (the key references); give the target another name"
+            )
     config["combinations"] = expand_grids(config["combinations"])
     for name in combinations():
         hp = combination(name)
@@ -195,6 +207,8 @@ def fill_defaults(node, schema, root):
 
 wildcard_constraints:
     target=NAME,
+    experiment="|".join(distill_models.EXPERIMENTS),
+    name="[a-z_]+",
     combination=COMBINATION,
     seed="[0-9]+",
     code="u[0-9a-f_]+",
@@ -212,6 +226,44 @@ def combinations():
 def combination(name):
     """A combination's full hyperparameters: the shared ones, overridden by its own."""
     return {**config["hyperparameters"], **(config["combinations"][name] or {})}
+
+
+def reference_targets():
+    """Target name (article-lizard) -> emoji of every reference the config asks for."""
+    emojis = distill_models.by_name()
+    return {f"{REFERENCE_PREFIX}{name}": emojis[name] for name in config["references"]}
+
+
+def reference_runs():
+    """Every (target, experiment, seed) of the article's models the config asks for."""
+    return [
+        (f"{REFERENCE_PREFIX}{name}", experiment, REFERENCE_SEED)
+        for name, experiments in config["references"].items()
+        for experiment in experiments
+    ]
+
+
+def is_reference(target):
+    return target in reference_targets()
+
+
+def run_settings(wildcards):
+    """The settings a run's model runs at: its combination's, or the article's for a reference."""
+    if is_reference(wildcards.target):
+        return {**hyperparameters.DEFAULTS, **distill_models.SETTINGS}
+    return {**hyperparameters.DEFAULTS, **combination(wildcards.combination)}
+
+
+def setting(name):
+    """An input function: the run's setting ``name`` (run_settings)."""
+    return lambda wildcards: run_settings(wildcards)[name]
+
+
+def target_geometry(name):
+    """(size, padding) of a target: the config's, or the article's for a reference."""
+    if is_reference(name):
+        return distill_models.TARGET_SIZE, distill_models.PADDING
+    return config["target_size"], config["target_padding"]
 
 
 def is_image_path(value):
@@ -280,8 +332,14 @@ def step(name, args):
     """The shell command of a rule: step ``name`` of nca_steps.steps, as STEP starts it."""
     return f"{STEP}{name} {args}"
 
-CODE_BY_TARGET = emoji_targets()
-EMOJI_BY_CODE = {code: config["targets"][name] for name, code in CODE_BY_TARGET.items()}
+CODE_BY_TARGET = {
+    **emoji_targets(),
+    **{name: noto_code(emoji) for name, emoji in reference_targets().items()},
+}
+EMOJI_BY_CODE = {
+    code: {**config["targets"], **reference_targets()}[name]
+    for name, code in CODE_BY_TARGET.items()
+}
 
 
 def target_image(wildcards):
@@ -290,6 +348,12 @@ def target_image(wildcards):
     if name in CODE_BY_TARGET:
         return f"resources/emoji/{CODE_BY_TARGET[name]}.png"
     return config["targets"][name]
+
+
+def reference_model(wildcards, suffix):
+    """The cached download of a reference run's model (suffix json) or of its sidecar."""
+    code = CODE_BY_TARGET[f"{REFERENCE_PREFIX}{wildcards.name}"]
+    return f"resources/references/{wildcards.experiment}/{code}.{suffix}"
 
 
 def hyperparameter_args(wildcards):
@@ -308,12 +372,39 @@ def train_runtime(wildcards, attempt):
     return job_time.train_minutes(hp["generations"], per_generation, attempt, hp["max_seconds"])
 
 
+def evaluation_mem_mb(wildcards):
+    """Memory for an evaluation: the RGBA frames it keeps (rollouts x steps to the horizon and
+    the damage test, of the grid), 4 x over for XLA's buffers, and 1 GB for JAX itself; at least
+    2 GB. The article's models (72 x 72, 96 steps, the default 10 x 8 rollouts) peaked at 3.6 GB
+    (a Zen 4, /usr/bin/time), estimated 3.9."""
+    size, padding = target_geometry(wildcards.target)
+    evaluation = config["evaluation"]
+    frames = evaluation["rollouts"] * (evaluation["horizon"] + 2) * setting("steps")(wildcards)
+    frame_mb = (size + 2 * padding) ** 2 * 4 * 4 / 2**20
+    return max(2000, round(1000 + 4 * frames * frame_mb))
+
+
 def seeds():
     return config["seeds"]
 
 
+def run_title(wildcards):
+    """A run's name, for titles: target / combination / seed, or the article's model."""
+    if is_reference(wildcards.target):
+        return f"{wildcards.target} / {wildcards.combination}: the Distill article's model"
+    return f"{wildcards.target} / {wildcards.combination} / seed {wildcards.seed}"
+
+
 def run_caption(wildcards):
     """A run's name and settings, for the report's captions."""
+    if is_reference(wildcards.target):
+        emoji = reference_targets()[wildcards.target]
+        return (
+            f"{wildcards.target} / {wildcards.combination}: the {wildcards.combination} model "
+            f"of {emoji} that the Distill article trained by gradient descent and published, "
+            f"imported (not trained here); {distill_models.ATTRIBUTION}; "
+            f"{distill_models.LICENCE}"
+        )
     hp = combination(wildcards.combination)
     settings = ", ".join(
         f"{h.name} {hp[h.name]}" for h in hyperparameters.HYPERPARAMETERS if h.name in hp
@@ -336,13 +427,29 @@ def run_dir(target, combination, seed):
     return f"results/runs/{target}/{combination}/seed{seed}"
 
 
-def runs():
+def trained_runs():
     """Every (target, combination, seed) trained."""
     return list(itertools.product(targets(), combinations(), seeds()))
 
 
+def runs():
+    """Every run: trained, then the article's models the config asks for."""
+    return trained_runs() + reference_runs()
+
+
+def all_targets():
+    return targets() + list(reference_targets())
+
+
+def overview_runs():
+    """The runs the overview shows: each trained (target, combination)'s first seed, and the
+    article's."""
+    return [run for run in trained_runs() if run[2] == seeds()[0]] + reference_runs()
+
+
 def all_outputs():
-    per_run = ["growth.gif", "damage.gif", "training_curve.png", "evaluation.png", "viewer.html"]
+    per_run = ["growth.gif", "damage.gif", "evaluation.png", "viewer.html"]
     files = [f"{run_dir(*run)}/{name}" for run in runs() for name in per_run]
+    files += [f"{run_dir(*run)}/training_curve.png" for run in trained_runs()]
     summaries = ["results/summary.csv", "results/summary_by_combination.csv"]
     return files + summaries + ["results/overview.png", "results/viewer.html"]

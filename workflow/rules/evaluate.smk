@@ -14,11 +14,11 @@ rule evaluate:
         ),
     params:
         run=run_caption,
-        steps=lambda wc: combination(wc.combination)["steps"],
-        loss_every=lambda wc: combination(wc.combination)["loss_every"],
-        fire_rate=lambda wc: combination(wc.combination)["fire_rate"],
-        channels=lambda wc: combination(wc.combination)["channels"],
-        hidden=lambda wc: combination(wc.combination)["hidden"],
+        steps=setting("steps"),
+        loss_every=setting("loss_every"),
+        fire_rate=setting("fire_rate"),
+        channels=setting("channels"),
+        hidden=setting("hidden"),
         horizon=config["evaluation"]["horizon"],
         rollouts=config["evaluation"]["rollouts"],
         seed=config["evaluation"]["seed"],
@@ -30,7 +30,7 @@ rule evaluate:
         "results/benchmarks/evaluate/{target}/{combination}/seed{seed}.tsv"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=evaluation_mem_mb,
         runtime=15,
     shell:
         step(

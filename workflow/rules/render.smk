@@ -46,10 +46,11 @@ rule build_viewer:
         ),
     params:
         run=run_caption,
-        channels=lambda wc: combination(wc.combination)["channels"],
-        hidden=lambda wc: combination(wc.combination)["hidden"],
-        fire_rate=lambda wc: combination(wc.combination)["fire_rate"],
-        steps=lambda wc: combination(wc.combination)["steps"],
+        title=run_title,
+        channels=setting("channels"),
+        hidden=setting("hidden"),
+        fire_rate=setting("fire_rate"),
+        steps=setting("steps"),
     conda:
         "../envs/nca-steps.yaml"
     log:
@@ -64,15 +65,14 @@ rule build_viewer:
             "--params {input.params} --target {input.target} "
             "--preview {input.preview} "
             "--channels {params.channels} --hidden {params.hidden} --fire-rate {params.fire_rate} --steps {params.steps} "
-            "--title '{wildcards.target} / {wildcards.combination} / seed {wildcards.seed}' "
-            "--html-out {output} > {log} 2>&1"
+            "--title {params.title:q} --html-out {output} > {log} 2>&1"
         )
 
 
 rule index_viewers:
     input:
         viewers=[f"{run_dir(*run)}/viewer.html" for run in runs()],
-        previews=[f"results/targets/{t}/preview.png" for t in targets()],
+        previews=[f"results/targets/{t}/preview.png" for t in all_targets()],
     output:
         "results/viewer.html",
     params:
@@ -136,6 +136,7 @@ rule plot_evaluation:
         ),
     params:
         run=run_caption,
+        title=run_title,
     conda:
         "../envs/nca-steps.yaml"
     log:
@@ -149,9 +150,7 @@ rule plot_evaluation:
     shell:
         step(
             "plot_evaluation",
-            "--evaluation {input} --title "
-            "'{wildcards.target} / {wildcards.combination} / seed {wildcards.seed}' "
-            "--png-out {output} > {log} 2>&1"
+            "--evaluation {input} --title {params.title:q} --png-out {output} > {log} 2>&1"
         )
 
 
@@ -188,14 +187,16 @@ rule summarize:
 
 rule plot_overview:
     input:
-        previews=[f"results/targets/{t}/preview.png" for t in targets()],
-        # the first seed's runs
-        grown=[f"{run_dir(t, c, seeds()[0])}/grown.png" for t in targets() for c in combinations()],
+        previews=[f"results/targets/{t}/preview.png" for t in all_targets()],
+        grown=[f"{run_dir(*run)}/grown.png" for run in overview_runs()],
     output:
         report("results/overview.png", caption="../report/overview.rst", category="Summary"),
     params:
-        targets=targets(),
-        combinations=combinations(),
+        targets=" ".join(f"--target {t} results/targets/{t}/preview.png" for t in all_targets()),
+        runs=" ".join(
+            f"--run {target} {combination} {run_dir(target, combination, seed)}/grown.png"
+            for target, combination, seed in overview_runs()
+        ),
     conda:
         "../envs/nca-steps.yaml"
     log:
@@ -207,9 +208,4 @@ rule plot_overview:
         mem_mb=500,
         runtime=5,
     shell:
-        step(
-            "plot_overview",
-            "--targets {params.targets} "
-            "--combinations {params.combinations} --previews {input.previews} "
-            "--grown {input.grown} --png-out {output} > {log} 2>&1"
-        )
+        step("plot_overview", "{params.targets} {params.runs} --png-out {output} > {log} 2>&1")

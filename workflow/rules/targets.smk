@@ -39,8 +39,8 @@ rule prepare_target:
         preview="results/targets/{target}/preview.png",
         info="results/targets/{target}/target.json",
     params:
-        size=config["target_size"],
-        padding=config["target_padding"],
+        size=lambda wc: target_geometry(wc.target)[0],
+        padding=lambda wc: target_geometry(wc.target)[1],
     conda:
         "../envs/nca-steps.yaml"
     log:

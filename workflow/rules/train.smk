@@ -7,6 +7,8 @@ rule train:
     output:
         params="results/runs/{target}/{combination}/seed{seed}/params.npy",
         metrics="results/runs/{target}/{combination}/seed{seed}/metrics.csv",
+    wildcard_constraints:
+        target=TRAINED_NAME,  # the article's models are imported (references.smk)
     params:
         hyperparameters=hyperparameter_args,
         checkpoint="results/checkpoints/{target}/{combination}/seed{seed}.npz",
