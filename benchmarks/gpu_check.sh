@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU figures of the README, on a machine with an NVIDIA GPU, in a few minutes:
+# The GPU figures of docs/cluster-and-gpu.md, on a machine with an NVIDIA GPU, in a few minutes:
 #   pip install -e ".[dev,gpu]"
 #   python benchmarks/record.py bash benchmarks/gpu_check.sh   (to keep its output in RESULTS.md)
 # 1. the tests that touch devices (model, fitness and its sharding, solver, training, resume,

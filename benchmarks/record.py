@@ -1,5 +1,5 @@
 """Run a benchmark and append its whole output to benchmarks/RESULTS.md, stamped with the date,
-the commit and the machine, so that every figure the README quotes can be traced to a run.
+the commit and the machine, so that every figure the docs quote can be traced to a run.
 
     python benchmarks/record.py python benchmarks/fitness_speed.py --repeats 5
 """
@@ -24,7 +24,7 @@ CODE = ["nca_steps", "workflow", "Snakefile", "config.yaml", "pyproject.toml", "
 
 def commit() -> str:
     """The commit the code came from, marked ``-dirty`` when the code that runs (not this
-    results file or the README) differs from it."""
+    results file or the docs) differs from it."""
     git = ["git", "-C", str(ROOT)]
     head = subprocess.run([*git, "rev-parse", "--short=10", "HEAD"], capture_output=True, text=True)
     changed = subprocess.run(

@@ -1,4 +1,4 @@
-"""The README's picture of the viewer (docs/viewer.png): a run's viewer.html in headless
+"""The docs' picture of the viewer (docs/viewer.png): a run's viewer.html in headless
 Chromium, grown from the seed for ``--steps`` steps at its training fire rate, optionally with
 a stroke of the eraser dragged across it after ``--erase-at`` of those steps.
 

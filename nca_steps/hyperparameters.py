@@ -1,5 +1,5 @@
 """The hyperparameters of a run: the one definition that the config schema, the steps' command
-lines, checkpoints, benchmarks and the README's table derive from.
+lines, checkpoints, benchmarks and the table in docs/configuration.md derive from.
 
 The defaults are the shipped ones, chosen on a 2-core laptop CPU by
 ``benchmarks/sweep_defaults.py`` (the ES study, ``benchmarks/es_study.py``, found nothing that

@@ -1,4 +1,4 @@
-"""One definition of the hyperparameters: the schema, the command lines and the README agree."""
+"""One definition of the hyperparameters: the schema, the command lines and the docs agree."""
 
 from __future__ import annotations
 
@@ -56,10 +56,10 @@ def test_seeds_are_a_list_of_valid_seeds_not_a_combination_setting():
     assert hyperparameters.seeds_json_schema()["default"] == [hyperparameters.DEFAULTS["seed"]]
 
 
-def test_readme_lists_every_hyperparameter_with_its_default():
-    readme = (ROOT / "README.md").read_text()
+def test_the_configuration_page_lists_every_hyperparameter_with_its_default():
+    page = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     for h in hyperparameters.HYPERPARAMETERS:
-        assert f"| `{h.name}` | {h.default} |" in readme, h.name
+        assert f"| `{h.name}` | {h.default} |" in page, h.name
 
 
 @pytest.mark.parametrize(

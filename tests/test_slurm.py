@@ -122,9 +122,10 @@ def run_results(workdir: Path, target: str, combination: str = "base") -> dict:
     }
 
 
-def readme_cluster_commands() -> list[str]:
-    """The snakemake commands of the README's "Try it on one machine" block, as typed."""
-    section = (ROOT / "README.md").read_text().split("### Try it on one machine", 1)[1]
+def documented_cluster_commands() -> list[str]:
+    """The snakemake commands of the docs' "Try it on one machine" block, as typed."""
+    page = (ROOT / "docs" / "cluster-and-gpu.md").read_text(encoding="utf-8")
+    section = page.split("### Try it on one machine", 1)[1]
     block = section.split("```bash\n", 1)[1].split("```", 1)[0].replace("\\\n", " ")
     return [line for line in block.splitlines() if line.startswith("snakemake ")]
 
@@ -142,8 +143,8 @@ def in_clone(clone: Path, command: str, popen: bool = False):
     )
 
 
-def test_readme_cluster_command_matches_a_local_run(slurm, tmp_path):
-    commands = readme_cluster_commands()
+def test_the_documented_cluster_command_matches_a_local_run(slurm, tmp_path):
+    commands = documented_cluster_commands()
     assert len(commands) == 1 and "--profile workflow/profiles/slurm" in commands[0], commands
     # the local run meanwhile: the cluster run spends most of its time waiting on squeue
     local = tracked_copy(tmp_path / "local")

@@ -105,13 +105,11 @@ def test_overview_has_a_row_per_target_and_a_column_per_combination(done):
         for t in targets
     ]
     loaded = [[Image.open(p).convert("RGB") for p in row] for row in pictures]
-    tile, margin = plot_overview.layout(
-        targets, ["target", *combinations], [p for row in loaded for p in row]
-    )
-    assert overview.size == plot_overview.tile_origin(2, 2, tile, margin)
+    grid = plot_overview.layout(targets, ["target", *combinations], loaded)
+    assert overview.size == plot_overview.tile_origin(2, 2, grid)
     for r, row in enumerate(loaded):
         for c, picture in enumerate(row):
-            x, y = plot_overview.tile_origin(r, c, tile, margin)
+            x, y = plot_overview.tile_origin(r, c, grid)
             shown = overview.crop((x, y, x + picture.width, y + picture.height))
             assert np.array_equal(np.asarray(shown), np.asarray(picture)), (r, c)
     assert not np.array_equal(np.asarray(loaded[0][1]), np.asarray(loaded[1][1]))

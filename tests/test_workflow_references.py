@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -16,49 +17,51 @@ from selenium.webdriver.common.by import By
 from nca_steps import distill_models
 from nca_steps.steps import plot_overview
 from nca_steps.steps.summarize import COLUMNS
-from tests.test_download import DISTILL_MODELS, server, site  # noqa: F401
+from tests.conftest import made_once
+from tests.test_download import DISTILL_MODELS, serving
 from tests.workflow import TINY, planned_jobs, snakemake
 
-pytestmark = [
-    pytest.mark.skipif(
-        not (DISTILL_MODELS / "ex2_🦎.json").is_file(),
-        reason=f"the article's models are not at {DISTILL_MODELS}",
-    ),
-    pytest.mark.xdist_group("references"),  # one test process, so the run is made once
-]
+pytestmark = pytest.mark.skipif(
+    not (DISTILL_MODELS / "ex2_🦎.json").is_file(),
+    reason=f"the article's models are not at {DISTILL_MODELS}",
+)
 
 
-@pytest.fixture(scope="module")
-def done(tmp_path_factory, server):  # noqa: F811
-    """A run of one tiny trained lizard and the article's persistent and regenerating lizards."""
-    workdir = tmp_path_factory.mktemp("references")
-    port = server.server_address[1]
-    config = {
-        **TINY,
-        "targets": {"lizard": "🦎"},
-        "references": {"lizard": ["persistent", "regenerating"]},
-        "reference_models_url": f"http://127.0.0.1:{port}/refs/distill/public/webgl_models8",
-    }
-    snakemake(workdir, "--dry-run", config=config)
-    assert planned_jobs(workdir) == {
-        "fetch_emoji": 1,  # the trained lizard and the article's share the emoji
-        "fetch_reference": 2,
-        "import_reference": 2,
-        "prepare_target": 2,  # 8 px for training, 40 px on 72 x 72 for the article's
-        "train": 1,
-        "evaluate": 3,
-        "render_gif": 6,
-        "build_viewer": 3,
-        "index_viewers": 1,
-        "plot_curve": 1,  # an imported model has no training curve
-        "plot_evaluation": 3,
-        "summarize": 1,
-        "plot_overview": 1,
-        "all": 1,
-    }
-    proc = snakemake(workdir, "--cores", "2")
-    assert proc.returncode == 0, proc.stderr
-    return workdir
+@pytest.fixture(scope="session")
+def done(tmp_path_factory, worker_id):
+    """A run of one tiny trained lizard and the article's persistent and regenerating lizards,
+    made once for all test processes."""
+    return made_once(tmp_path_factory, worker_id, "references_run", run_with_references)
+
+
+def run_with_references(workdir):
+    with serving() as server:
+        port = server.server_address[1]
+        config = {
+            **TINY,
+            "targets": {"lizard": "🦎"},
+            "references": {"lizard": ["persistent", "regenerating"]},
+            "reference_models_url": f"http://127.0.0.1:{port}/refs/distill/public/webgl_models8",
+        }
+        snakemake(workdir, "--dry-run", config=config)
+        assert planned_jobs(workdir) == {
+            "fetch_emoji": 1,  # the trained lizard and the article's share the emoji
+            "fetch_reference": 2,
+            "import_reference": 2,
+            "prepare_target": 2,  # 8 px for training, 40 px on 72 x 72 for the article's
+            "train": 1,
+            "evaluate": 3,
+            "render_gif": 6,
+            "build_viewer": 3,
+            "index_viewers": 1,
+            "plot_curve": 1,  # an imported model has no training curve
+            "plot_evaluation": 3,
+            "summarize": 1,
+            "plot_overview": 1,
+            "all": 1,
+        }
+        proc = snakemake(workdir, "--cores", "2")
+        assert proc.returncode == 0, proc.stderr
 
 
 def test_the_articles_models_are_run_folders_with_their_source(done):
@@ -106,12 +109,15 @@ def test_overview_puts_the_articles_row_under_its_experiments(done):
     }
     loaded = {k: Image.open(p).convert("RGB") for k, p in pictures.items()}
     previews = [Image.open(done / f"results/targets/{t}/preview.png") for t in targets]
-    tile, margin = plot_overview.layout(targets, titles, [*loaded.values(), *previews])
-    assert overview.size == plot_overview.tile_origin(2, 4, tile, margin)
+    rows = [[preview, *(p for (t, _), p in loaded.items() if t == target)]
+            for target, preview in zip(targets, previews, strict=True)]  # fmt: skip
+    grid = plot_overview.layout(targets, titles, rows)
+    assert grid.heights[0] < grid.heights[1]  # each row as high as its own pictures
+    assert overview.size == plot_overview.tile_origin(2, 4, grid)
     for r, target in enumerate(targets):
         for c, combination in enumerate(titles[1:], start=1):
-            x, y = plot_overview.tile_origin(r, c, tile, margin)
-            shown = np.asarray(overview.crop((x, y, x + tile[0], y + tile[1])))
+            x, y = plot_overview.tile_origin(r, c, grid)
+            shown = np.asarray(overview.crop((x, y, x + grid.width, y + grid.heights[r])))
             picture = loaded.get((target, combination))
             if picture is None:  # no such run: a blank tile
                 assert (shown == 255).all(), (target, combination)
@@ -120,8 +126,7 @@ def test_overview_puts_the_articles_row_under_its_experiments(done):
                 assert np.array_equal(shown[:h, :w], np.asarray(picture)), (target, combination)
 
 
-def test_viewer_index_and_report_label_the_articles_models(done, chromium):
-    """Last: it adds the report to the run's folder."""
+def test_viewer_index_and_report_label_the_articles_models(done, chromium, tmp_path):
     chromium.get((done / "results" / "viewer.html").as_uri())
     rows = [r.text for r in chromium.find_elements(By.CSS_SELECTOR, "tr")[1:]]
     experiments = ("persistent", "regenerating")
@@ -130,11 +135,12 @@ def test_viewer_index_and_report_label_the_articles_models(done, chromium):
     title = chromium.find_element(By.TAG_NAME, "h1").text
     assert title == "article-lizard / persistent: the Distill article's model"
 
-    proc = snakemake(done, "--report", "results/report.html")
+    run = shutil.copytree(done, tmp_path / "run", symlinks=True)  # the report is added to it
+    proc = snakemake(run, "--report", "results/report.html")
     assert proc.returncode == 0, proc.stderr
     added = re.findall(r"^Adding (\S+) \(", proc.stdout + proc.stderr, re.M)
     assert added.count("viewer.html") == 3 and added.count("training_curve.png") == 1
-    html = (done / "results" / "report.html").read_text(encoding="utf-8")
+    html = (run / "results" / "report.html").read_text(encoding="utf-8")
     for experiment in experiments:  # the report writes the emoji as JSON escapes
         assert f"the {experiment} model of \\ud83e\\udd8e that the Distill article trained" in html
     assert "Mordvintsev, Randazzo, Niklasson, Levin" in html and "CC-BY 4.0" in html

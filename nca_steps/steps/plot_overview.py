@@ -8,6 +8,7 @@ resampled), with the names in a margin: every tile is exactly the picture it sta
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -34,21 +35,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def tile_origin(row: int, col: int, tile: tuple[int, int], margin: tuple[int, int]):
-    """Top-left pixel of tile (``row``, ``col``); column 0 is the target, then one per run."""
-    return margin[0] + col * (tile[0] + GAP), margin[1] + row * (tile[1] + GAP)
+@dataclass(frozen=True)
+class Grid:
+    """Where the tiles go: every column ``width`` px wide, row ``r`` ``heights[r]`` px high (its
+    largest picture), after ``margin`` (left, top) px of names and titles."""
+
+    width: int
+    heights: tuple[int, ...]
+    margin: tuple[int, int]
 
 
-def layout(
-    targets: list[str], titles: list[str], pictures: list[Image.Image]
-) -> tuple[tuple[int, int], tuple[int, int]]:
-    """Tile size (the largest picture, wide enough for its column title) and the margins."""
+def tile_origin(row: int, col: int, grid: Grid) -> tuple[int, int]:
+    """Top-left pixel of tile (``row``, ``col``); column 0 is the target, then one per run.
+    One past the last row and column gives the canvas size."""
+    x = grid.margin[0] + col * (grid.width + GAP)
+    return x, grid.margin[1] + sum(grid.heights[:row]) + row * GAP
+
+
+def layout(targets: list[str], titles: list[str], rows: list[list[Image.Image]]) -> Grid:
+    """The grid of ``rows`` of pictures (a row per target): columns as wide as the widest
+    picture or title, each row as high as its highest picture."""
     font = ImageFont.load_default()
     text = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    pictures = [p for row in rows for p in row]
     width = max([p.width for p in pictures] + [int(text.textlength(t, font)) for t in titles])
-    height = max(p.height for p in pictures)
+    heights = tuple(max(max(p.height for p in row), TEXT_HEIGHT) for row in rows)
     left = GAP + max(int(text.textlength(t, font)) for t in targets) + GAP
-    return (width, height), (left, GAP + TEXT_HEIGHT)
+    return Grid(width, heights, (left, GAP + TEXT_HEIGHT))
 
 
 def columns(runs: list[list[str]]) -> list[str]:
@@ -79,18 +92,18 @@ def overview(targets: list[list[str]], runs: list[list[str]]) -> Image.Image:
         for name, preview in targets
     ]
     titles = ["target", *combinations]
-    tile, margin = layout(names, titles, [p for row in rows for p in row])
-    right, bottom = tile_origin(len(names), len(titles), tile, margin)
+    grid = layout(names, titles, rows)
+    right, bottom = tile_origin(len(names), len(titles), grid)
     canvas = Image.new("RGB", (right, bottom), "white")
     draw, font = ImageDraw.Draw(canvas), ImageFont.load_default()
     for c, title in enumerate(titles):
-        x, _ = tile_origin(0, c, tile, margin)
+        x, _ = tile_origin(0, c, grid)
         draw.text((x, GAP), title, fill="black", font=font)
     for r, (name, pictures) in enumerate(zip(names, rows, strict=True)):
-        _, y = tile_origin(r, 0, tile, margin)
-        draw.text((GAP, y + (tile[1] - TEXT_HEIGHT) // 2), name, fill="black", font=font)
+        _, y = tile_origin(r, 0, grid)
+        draw.text((GAP, y + (grid.heights[r] - TEXT_HEIGHT) // 2), name, fill="black", font=font)
         for c, picture in enumerate(pictures):
-            canvas.paste(picture, tile_origin(r, c, tile, margin), picture)
+            canvas.paste(picture, tile_origin(r, c, grid), picture)
     return canvas
 
 
