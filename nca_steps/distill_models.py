@@ -23,7 +23,6 @@ import numpy as np
 
 from nca_steps.emoji import short_name
 from nca_steps.errors import StepError
-from nca_steps.model import param_count
 
 # Where the models are published: the article's repository at a pinned commit (its files never
 # change there), under its licence, which asks for this attribution.
@@ -119,5 +118,5 @@ def article_params(text: str | bytes, name: str = "model") -> np.ndarray:
         for i, (spec, shape) in enumerate(zip(layers, LAYERS, strict=True))
     )
     flat = np.concatenate([b1, w1.ravel(), b2, w2.ravel()]).astype(np.float32)
-    assert flat.shape == (param_count(CHANNELS, HIDDEN),)
+    assert flat.shape == (sum((in_ch + 1) * out_ch for in_ch, out_ch in LAYERS),)
     return flat

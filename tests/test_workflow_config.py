@@ -318,3 +318,14 @@ def test_lint_is_clean():
         [sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_reading_the_workflow_does_not_start_jax():
+    """Every snakemake command (a dry run, each cluster job's) imports what common.smk
+    imports; JAX alone would add most of a second of CPU to each."""
+    common = (ROOT / "workflow" / "rules" / "common.smk").read_text(encoding="utf-8")
+    imports = re.findall(r"^from nca_steps\S* import .+$", common, re.M)
+    assert imports
+    code = "\n".join([*imports, "import sys", "assert 'jax' not in sys.modules, 'jax'"])
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
