@@ -3,26 +3,35 @@
 #   pip install -e ".[dev,gpu]"
 #   python benchmarks/record.py bash benchmarks/gpu_check.sh   (to keep its output in RESULTS.md)
 # 1. the tests that touch devices (model, fitness and its sharding, solver, training, resume,
-#    evaluation), on the GPU;
+#    evaluation), on the GPU, at the precision the tests state (highest: tests/conftest.py) and
+#    at JAX's default, which training uses (TF32 products on a recent NVIDIA GPU); -rf names
+#    every failure;
 # 2. benchmarks/fitness_speed.py at the notebook's settings: nca-steps and the notebook's own
-#    formulation, generation by generation in one process;
+#    formulation, generation by generation in one process, at the default precision; then
+#    nca-steps alone at highest;
 # 3. 200 generations (--generations N) of workflow/configs/notebook.yaml through Snakemake:
 #    seconds per generation after the compile, and the GPU memory in use at its peak (nvidia-smi,
 #    sampled every second; the training job does not preallocate).
 # Without a GPU it stops at once, unless --on-cpu (to try the script itself on a CPU). Its files
-# go to a new temporary folder, or --dir DIR.
+# go to a new temporary folder, or --dir DIR. --test-precisions "highest" (or "", or "default")
+# runs the tests at fewer precisions, where a lease is short: on the H200 of 2026-11-26 one
+# pass of the device tests ran past 8 minutes (compiles on a GPU are slow). On the 2-core Zen 4
+# (--on-cpu --generations 5, 2026-12-01) the whole script took 9 min 41 s: tests 2 x 2 min.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 generations=200
 on_cpu=0
+test_precisions="highest default"
 work=
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --generations) generations=$2 && shift 2 ;;
         --dir) work=$2 && shift 2 ;;
         --on-cpu) on_cpu=1 && shift ;;
+        --test-precisions) test_precisions=$2 && shift 2 ;;
         *)
-            echo "error: unknown argument '$1'; valid: --generations N, --dir DIR, --on-cpu" >&2
+            echo "error: unknown argument '$1'; valid: --generations N, --dir DIR, --on-cpu," \
+                "--test-precisions 'highest default'" >&2
             exit 2
             ;;
     esac
@@ -41,15 +50,22 @@ if command -v nvidia-smi >/dev/null; then
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 fi
 
-echo "== 1. tests that touch devices"
-start=$SECONDS
-python -m pytest -q -p no:randomly tests/test_model.py tests/test_fitness.py tests/test_solver.py \
-    tests/steps/test_train.py tests/test_checkpoint.py tests/steps/test_evaluate.py
-echo "tests: $((SECONDS - start)) s"
+device_tests=(tests/test_model.py tests/test_fitness.py tests/test_solver.py tests/test_runtime.py
+    tests/steps/test_train.py tests/test_checkpoint.py tests/steps/test_evaluate.py)
+failed=0
+for precision in $test_precisions; do
+    echo "== 1. tests that touch devices, matmul precision $precision"
+    start=$SECONDS
+    NCA_STEPS_TEST_MATMUL_PRECISION=$precision python -m pytest -q -rf -p no:randomly \
+        "${device_tests[@]}" || failed=1
+    echo "tests at $precision: $((SECONDS - start)) s"
+done
 
 echo "== 2. fitness speed at the notebook's settings"
 start=$SECONDS
 python benchmarks/fitness_speed.py --repeats 5
+JAX_DEFAULT_MATMUL_PRECISION=highest python benchmarks/fitness_speed.py --repeats 5 \
+    --skip-reference | sed 's/^/[highest] /'
 echo "fitness_speed: $((SECONDS - start)) s"
 
 echo "== 3. $generations generations of workflow/configs/notebook.yaml through Snakemake"
@@ -103,3 +119,7 @@ if [[ -n $sampler ]]; then
     echo "GPU memory in use at peak (nvidia-smi, all processes): $(cat "$peak_file") MiB"
 fi
 echo "outputs: $work"
+if ((failed)); then
+    echo "error: device tests failed (named above by -rf)" >&2
+    exit 1
+fi

@@ -1,5 +1,7 @@
 """Training checkpoints: one ``.npz`` written atomically, tagged with the run's settings so
-that a checkpoint from another configuration is refused instead of silently resumed."""
+that a checkpoint from another configuration is refused instead of silently resumed, and with
+the environment it was written in (``nca_steps.runtime.environment``: JAX version, device,
+precision), so that resuming elsewhere is said, not refused."""
 
 from __future__ import annotations
 
@@ -15,11 +17,28 @@ import numpy as np
 from nca_steps.errors import StepError
 from nca_steps.files import atomic_path
 
+ENVIRONMENT = "environment"  # the array holding the environment, as JSON
 
-def save(path: str | os.PathLike, settings: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+
+def save(
+    path: str | os.PathLike,
+    settings: dict[str, Any],
+    arrays: dict[str, np.ndarray],
+    environment: dict[str, Any] | None = None,
+) -> None:
+    tags = {"settings": np.asarray(json.dumps(settings, sort_keys=True))}
+    if environment is not None:
+        tags[ENVIRONMENT] = np.asarray(json.dumps(environment, sort_keys=True))
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as f:
-            np.savez(f, settings=np.asarray(json.dumps(settings, sort_keys=True)), **arrays)
+            np.savez(f, **tags, **arrays)
+
+
+def saved_environment(arrays: dict[str, np.ndarray]) -> dict[str, Any] | None:
+    """The environment a loaded checkpoint was written in (removed from ``arrays``), or None for
+    one that does not record it."""
+    text = arrays.pop(ENVIRONMENT, None)
+    return None if text is None else json.loads(str(text))
 
 
 def load(

@@ -34,3 +34,37 @@ def use_cpu_threads(threads: int, pop_size: int | None = None) -> None:
                 os.sched_setaffinity(int(tid), all_cpus)
             except OSError:  # a thread that ended meanwhile
                 pass
+
+
+def environment() -> dict[str, str | int]:
+    """What a computation's bits depend on besides its inputs: the JAX and jaxlib versions, the
+    backend, the device kind and count, and the float32 matrix-product precision
+    (``jax_default_matmul_precision``; "default" is TF32 on recent NVIDIA GPUs, exact float32
+    on a CPU). Resume is bit-identical only where all of these are the same."""
+    import jaxlib
+
+    devices = jax.devices()
+    return {
+        "jax": jax.__version__,
+        "jaxlib": jaxlib.__version__,
+        "backend": devices[0].platform,
+        "device": devices[0].device_kind,
+        "devices": len(devices),
+        "matmul_precision": str(jax.config.jax_default_matmul_precision or "default"),
+    }
+
+
+def environment_change(before: dict | None, now: dict) -> str | None:
+    """A warning line when a checkpoint written in ``before`` resumes in ``now`` (None when
+    they agree, or ``before`` is unknown: a checkpoint from before this was recorded)."""
+    if before is None or before == now:
+        return None
+    changed = ", ".join(
+        f"{key} {before.get(key)} -> {now.get(key)}"
+        for key in sorted(before.keys() | now.keys())
+        if before.get(key) != now.get(key)
+    )
+    return (
+        f"the checkpoint was written elsewhere ({changed}): the run goes on, but its results "
+        "will not be bit-identical to a run never stopped"
+    )

@@ -32,3 +32,13 @@ def test_checkpoint_missing_an_array_is_refused(tmp_path):
     checkpoint.save(path, {"lr": 0.1}, {"center": np.zeros(2)})
     with pytest.raises(StepError, match=r"c.npz lacks key, stdev; delete it"):
         checkpoint.load(path, {"lr": 0.1}, ["center", "stdev", "key"])
+
+
+def test_the_environment_is_kept_apart_from_the_settings(tmp_path):
+    path = tmp_path / "c.npz"
+    environment = {"jax": "0.10.2", "backend": "cpu", "devices": 2}
+    checkpoint.save(path, {"lr": 0.1}, {"center": np.zeros(2)}, environment)
+    got = checkpoint.load(path, {"lr": 0.1}, ["center"])
+    assert checkpoint.saved_environment(got) == environment and set(got) == {"center"}
+    checkpoint.save(path, {"lr": 0.1}, {"center": np.zeros(2)})  # one written before it was kept
+    assert checkpoint.saved_environment(checkpoint.load(path, {"lr": 0.1})) is None

@@ -21,13 +21,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from nca_steps import checkpoint, hyperparameters
+from nca_steps import checkpoint, hyperparameters, runtime
 from nca_steps.cli import POSITIVE_INT, load_npy, parser, run_step
 from nca_steps.errors import StepError
 from nca_steps.files import write_npy
 from nca_steps.fitness import member_loss
 from nca_steps.metrics import partial_metrics_path, write_metrics
-from nca_steps.runtime import use_cpu_threads
 from nca_steps.stop_request import StopRequest
 from nca_steps.trainers import make_trainer
 
@@ -56,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     hp = hyperparameters.from_args(args)
     target = load_npy(args.target, "target", ndim=3, last=4)
-    use_cpu_threads(args.threads, args.pop_size)
+    runtime.use_cpu_threads(args.threads, args.pop_size)
     with StopRequest() as stop:
         train(args, hp, target, stop)
 
@@ -80,7 +79,11 @@ def train(args: argparse.Namespace, hp: dict, target: np.ndarray, stop: StopRequ
     rows: list[tuple[float, ...]] = []
     elapsed = 0.0
     saved = checkpoint.load(args.checkpoint, settings, [*trainer.get_state(), "metrics", "elapsed"])
+    environment = runtime.environment()
     if saved is not None:
+        change = runtime.environment_change(checkpoint.saved_environment(saved), environment)
+        if change:
+            log(f"warning: {change}")
         trainer.set_state(saved)
         rows = [tuple(r) for r in saved["metrics"]]
         elapsed = float(saved["elapsed"])
@@ -123,7 +126,7 @@ def train(args: argparse.Namespace, hp: dict, target: np.ndarray, stop: StopRequ
                 "metrics": np.asarray(rows, np.float64),
                 "elapsed": np.asarray(rows[-1][-1]),
             }
-            checkpoint.save(args.checkpoint, settings, arrays)
+            checkpoint.save(args.checkpoint, settings, arrays, environment)
             write_metrics(partial_metrics, rows)
         if stop.signal and not finished():
             log(

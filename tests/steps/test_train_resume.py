@@ -3,6 +3,10 @@ every algorithm and across a training mode's warm-up."""
 
 from __future__ import annotations
 
+import json
+
+import jax
+import numpy as np
 import pytest
 
 from nca_steps.hyperparameters import ALGORITHMS
@@ -12,10 +16,33 @@ from tests.steps.training import GENERATIONS, kill_at_first_checkpoint, resume_m
 @pytest.mark.parametrize("algorithm", list(ALGORITHMS))
 def test_killed_run_resumes_bit_identical(target_file, uninterrupted, algorithm):
     kill_at_first_checkpoint(target_file, "cut", GENERATIONS, "--algorithm", algorithm)
-    resume_matches(
+    log = resume_matches(
         target_file, "cut", uninterrupted(algorithm), "--checkpoint-every", "5",
         "--algorithm", algorithm,
     )  # fmt: skip
+    assert "warning" not in log  # same machine, same JAX: nothing to warn of
+
+
+def test_a_checkpoint_from_elsewhere_resumes_with_a_warning(target_file, uninterrupted):
+    """Written (as far as it says) by another JAX on a GPU: the run resumes, and says that its
+    bits may differ from a run never stopped (here, on this machine, they do not)."""
+    kill_at_first_checkpoint(target_file, "cut", GENERATIONS, "--algorithm", "pgpe")
+    path = target_file / "cut.ckpt.npz"
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    written = json.loads(str(arrays["environment"]))
+    assert written["backend"] == "cpu" and written["jax"] == jax.__version__
+    elsewhere = {**written, "jax": "0.0.1", "backend": "gpu", "device": "NVIDIA H200"}
+    arrays["environment"] = np.asarray(json.dumps(elsewhere))
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+    log = resume_matches(
+        target_file, "cut", uninterrupted("pgpe"), "--checkpoint-every", "5", "--algorithm", "pgpe"
+    )
+    assert (
+        f"warning: the checkpoint was written elsewhere (backend gpu -> cpu, device NVIDIA H200 "
+        f"-> {written['device']}, jax 0.0.1 -> {jax.__version__}): the run goes on"
+    ) in log
 
 
 @pytest.mark.parametrize("experiment", ["persistent", "regenerating"])

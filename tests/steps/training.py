@@ -64,10 +64,12 @@ GENERATIONS = 100  # the first checkpoint at 5 leaves 95 to go: far longer than 
 Run = tuple[np.ndarray, list[dict[str, str]]]
 
 
-def resume_matches(tmp, name: str, uninterrupted: Run, *extra: str) -> None:
+def resume_matches(tmp, name: str, uninterrupted: Run, *extra: str) -> str:
+    """Resume the run, check it ends as ``uninterrupted`` did, and return its log."""
     resumed = run_module(TRAIN, *train_args(tmp, name, GENERATIONS, *extra))
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming from" in resumed.stderr
     np.testing.assert_array_equal(np.load(tmp / f"{name}.npy"), uninterrupted[0])
     assert without_seconds(metrics(tmp / f"{name}.csv")) == uninterrupted[1]
     assert not (tmp / f"{name}.partial.csv").exists()
+    return resumed.stderr
