@@ -336,8 +336,9 @@ CODE_BY_TARGET = {
     **emoji_targets(),
     **{name: noto_code(emoji) for name, emoji in reference_targets().items()},
 }
+ALL_TARGETS = {**config["targets"], **reference_targets()}  # name -> emoji or picture
 EMOJI_BY_CODE = {
-    code: {**config["targets"], **reference_targets()}[name]
+    code: ALL_TARGETS[name]
     for name, code in CODE_BY_TARGET.items()
 }
 
