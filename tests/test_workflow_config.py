@@ -1,8 +1,10 @@
-"""The config as the real Snakefile checks it (``snakemake --dry-run``): one clear line for each
-bad key, defaults for the rest, every shipped config valid; and ``snakemake --lint``."""
+"""The config as the real Snakefile checks it: one clear line for each bad key (the check itself,
+nca_steps.workflow_config, and as ``snakemake --dry-run`` prints it), defaults for the rest,
+every shipped config valid; and ``snakemake --lint``."""
 
 from __future__ import annotations
 
+import copy
 import re
 import subprocess
 import sys
@@ -10,117 +12,131 @@ import sys
 import pytest
 import yaml
 
-from nca_steps import hyperparameters
+from nca_steps import hyperparameters, workflow_config
 from tests.conftest import ROOT
 from tests.workflow import TINY, planned_jobs, snakemake
 
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+
+BAD_CONFIGS = [
+    (
+        {"tragets": {}},
+        "config error at top level: Additional properties are not allowed ('tragets'",
+    ),
+    (
+        {"hyperparameters": {**TINY["hyperparameters"], "pop_size": 5}},
+        "config error at hyperparameters.pop_size: 5 is not a multiple of 2",
+    ),
+    (
+        {"hyperparameters": {**TINY["hyperparameters"], "steps": 5}},
+        "config error at combinations.base: steps 5 is not a multiple of loss_every 2",
+    ),
+    ({"targets": {"x": "hello"}}, "config error at targets.x: 'hello' is not a single emoji"),
+    (
+        {"targets": {"a": "🦎", "b": "🦎"}},
+        "config error at targets.b: emoji 🦎 is listed twice",
+    ),
+    ({"targets": {"bad name": "🦎"}}, "config error at targets: 'bad name' does not match"),
+    ({"targets": 5}, "config error at targets: 5 is not of type 'object', 'array', 'string'"),
+    (
+        {"targets": ["🦎", "lizard"]},
+        "config error at targets: 'lizard' is not a list of emojis",
+    ),
+    ({"targets": "❤️❤"}, "config error at targets: ❤️ and ❤ are both named 'red_heart'"),
+    ({"combinations": {"c": {"lr": "fast"}}}, "config error at combinations.c"),
+    (
+        {"combinations": {"c": {"seed": 3}}},
+        "config error at combinations.c.seed: runs take their seeds from the top-level list "
+        "seeds (e.g. seeds: [3])",
+    ),
+    ({"seeds": [1, 1]}, "config error at seeds: [1, 1] has non-unique elements"),
+    ({"seeds": [-1]}, "config error at seeds.0: -1 is less than the minimum of 0"),
+    ({"combinations": {"a/b": {}}}, "config error at combinations: 'a/b' does not match"),
+    ({"combinations": {"c": {"algorithm": "cma"}}}, "config error at combinations.c"),
+    ({"target_size": 0}, "config error at target_size: 0 is less than the minimum of 3"),
+    (
+        {"render": {"fps": 60}},
+        "config error at render.fps: 60 is greater than the maximum of 50",
+    ),
+    (
+        {"hyperparameters": {"steps": 2048}},
+        "config error at hyperparameters.steps: 2048 is greater than the maximum of 1024",
+    ),
+    (
+        {"hyperparameters": {"pop_size": 32.0}},
+        "config error at combinations.base: pop_size 32.0 is invalid; use an even integer",
+    ),
+    (
+        {"combinations": {"c": {"lr": float("nan")}}},
+        "config error at combinations.c: lr nan is invalid; use a number in (0, 10]",
+    ),
+    (
+        {"hyperparameters": {**TINY["hyperparameters"], "generations": 0}},
+        "config error at hyperparameters.generations: 0 is less than the minimum of 1",
+    ),
+    (
+        {"combinations": {"c": {"grid": {"lr": [0.1, -1]}}}},
+        "config error at combinations.c.grid.lr.1: -1 is less than or equal to the minimum",
+    ),
+    ({"combinations": {"c": {"grid": {"lr": 0.1}}}}, "config error at combinations.c"),
+    (
+        {"combinations": {"c": {"lr": 0.1, "grid": {"lr": [0.2, 0.3]}}}},
+        "config error at combinations.c: lr is both set and in the grid of combination c",
+    ),
+    (
+        {"combinations": {"c": {"grid": {"seed": [1, 2]}}}},
+        "config error at combinations.c.grid.seed: runs take their seeds from the top-level",
+    ),
+    (
+        {"combinations": {"c": {"grid": {"lr": [0.1]}}, "c_lr~0.1": {}}},
+        "config error at combinations.c: its grid point c_lr~0.1 is also another",
+    ),
+    (
+        {"combinations": {"c": {"algorithm": "adam", "pool": 4}}},
+        "config error at combinations.c: pool 4 is for the evolution strategies; use 0 with adam",
+    ),
+    (
+        {"combinations": {"c": {"window": 5}}},
+        "config error at combinations.c: window 5 is longer than steps 4",
+    ),
+    (
+        {"combinations": {"c": {"grid": {"steps": [4, 5]}}}},
+        "config error at combinations.c_steps~5: steps 5 is not a multiple of loss_every 2",
+    ),
+    (
+        {"references": {"frog": ["growing"]}},
+        "config error at references: 'frog' is not one of ['lizard', 'butterfly',",
+    ),
+    (
+        {"references": {"lizard": ["growing", "dancing"]}},
+        "config error at references.lizard.1: 'dancing' is not one of ['growing', "
+        "'persistent', 'regenerating']",
+    ),
+    ({"references": {"lizard": []}}, "config error at references.lizard: [] should be non-"),
+    (
+        {"targets": {"article-lizard": "🦎"}},
+        "config error at targets.article-lizard: names starting with article- are the "
+        "Distill article's models (the key references); give the target another name",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD_CONFIGS)
+def test_bad_config_is_one_clear_error(change, message):
+    with pytest.raises(ValueError) as err:
+        workflow_config.validate(copy.deepcopy({**TINY, **change}), SCHEMA)
+    assert str(err.value).startswith(message) and "\n" not in str(err.value)
+
+
+# The Snakefile stops on each kind of problem with the check's line: the schema's, the emojis',
+# a grid's, the settings'. (A dry run costs about 2 s of CPU, so not one for every bad config.)
+KINDS = ("at top level", "is listed twice", "is also another", "is for the evolution strategies")
+
 
 @pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        (
-            {"tragets": {}},
-            "config error at top level: Additional properties are not allowed ('tragets'",
-        ),
-        (
-            {"hyperparameters": {**TINY["hyperparameters"], "pop_size": 5}},
-            "config error at hyperparameters.pop_size: 5 is not a multiple of 2",
-        ),
-        (
-            {"hyperparameters": {**TINY["hyperparameters"], "steps": 5}},
-            "config error at combinations.base: steps 5 is not a multiple of loss_every 2",
-        ),
-        ({"targets": {"x": "hello"}}, "config error at targets.x: 'hello' is not a single emoji"),
-        (
-            {"targets": {"a": "🦎", "b": "🦎"}},
-            "config error at targets.b: emoji 🦎 is listed twice",
-        ),
-        ({"targets": {"bad name": "🦎"}}, "config error at targets: 'bad name' does not match"),
-        ({"targets": 5}, "config error at targets: 5 is not of type 'object', 'array', 'string'"),
-        (
-            {"targets": ["🦎", "lizard"]},
-            "config error at targets: 'lizard' is not a list of emojis",
-        ),
-        ({"targets": "❤️❤"}, "config error at targets: ❤️ and ❤ are both named 'red_heart'"),
-        ({"combinations": {"c": {"lr": "fast"}}}, "config error at combinations.c"),
-        (
-            {"combinations": {"c": {"seed": 3}}},
-            "config error at combinations.c.seed: runs take their seeds from the top-level list "
-            "seeds (e.g. seeds: [3])",
-        ),
-        ({"seeds": [1, 1]}, "config error at seeds: [1, 1] has non-unique elements"),
-        ({"seeds": [-1]}, "config error at seeds.0: -1 is less than the minimum of 0"),
-        ({"combinations": {"a/b": {}}}, "config error at combinations: 'a/b' does not match"),
-        ({"combinations": {"c": {"algorithm": "cma"}}}, "config error at combinations.c"),
-        ({"target_size": 0}, "config error at target_size: 0 is less than the minimum of 3"),
-        (
-            {"render": {"fps": 60}},
-            "config error at render.fps: 60 is greater than the maximum of 50",
-        ),
-        (
-            {"hyperparameters": {"steps": 2048}},
-            "config error at hyperparameters.steps: 2048 is greater than the maximum of 1024",
-        ),
-        (
-            {"hyperparameters": {"pop_size": 32.0}},
-            "config error at combinations.base: pop_size 32.0 is invalid; use an even integer",
-        ),
-        (
-            {"combinations": {"c": {"lr": float("nan")}}},
-            "config error at combinations.c: lr nan is invalid; use a number in (0, 10]",
-        ),
-        (
-            {"hyperparameters": {**TINY["hyperparameters"], "generations": 0}},
-            "config error at hyperparameters.generations: 0 is less than the minimum of 1",
-        ),
-        (
-            {"combinations": {"c": {"grid": {"lr": [0.1, -1]}}}},
-            "config error at combinations.c.grid.lr.1: -1 is less than or equal to the minimum",
-        ),
-        ({"combinations": {"c": {"grid": {"lr": 0.1}}}}, "config error at combinations.c"),
-        (
-            {"combinations": {"c": {"lr": 0.1, "grid": {"lr": [0.2, 0.3]}}}},
-            "config error at combinations.c: lr is both set and in the grid of combination c",
-        ),
-        (
-            {"combinations": {"c": {"grid": {"seed": [1, 2]}}}},
-            "config error at combinations.c.grid.seed: runs take their seeds from the top-level",
-        ),
-        (
-            {"combinations": {"c": {"grid": {"lr": [0.1]}}, "c_lr~0.1": {}}},
-            "config error at combinations.c: its grid point c_lr~0.1 is also another",
-        ),
-        (
-            {"combinations": {"c": {"algorithm": "adam", "pool": 4}}},
-            "config error at combinations.c: pool 4 is for the evolution strategies; use 0 "
-            "with adam",
-        ),
-        (
-            {"combinations": {"c": {"window": 5}}},
-            "config error at combinations.c: window 5 is longer than steps 4",
-        ),
-        (
-            {"combinations": {"c": {"grid": {"steps": [4, 5]}}}},
-            "config error at combinations.c_steps~5: steps 5 is not a multiple of loss_every 2",
-        ),
-        (
-            {"references": {"frog": ["growing"]}},
-            "config error at references: 'frog' is not one of ['lizard', 'butterfly',",
-        ),
-        (
-            {"references": {"lizard": ["growing", "dancing"]}},
-            "config error at references.lizard.1: 'dancing' is not one of ['growing', "
-            "'persistent', 'regenerating']",
-        ),
-        ({"references": {"lizard": []}}, "config error at references.lizard: [] should be non-"),
-        (
-            {"targets": {"article-lizard": "🦎"}},
-            "config error at targets.article-lizard: names starting with article- are the "
-            "Distill article's models (the key references); give the target another name",
-        ),
-    ],
+    ("change", "message"), [c for c in BAD_CONFIGS if any(kind in c[1] for kind in KINDS)]
 )
-def test_bad_config_is_one_clear_error(tmp_path, change, message):
+def test_snakemake_stops_with_the_checks_line(tmp_path, change, message):
     proc = snakemake(tmp_path, "--dry-run", config={**TINY, **change})
     assert proc.returncode != 0
     assert message in proc.stderr + proc.stdout

@@ -1,4 +1,4 @@
-# Config validation and the input functions every rule uses.
+# The config checked (nca_steps/workflow_config.py) and the input functions every rule uses.
 
 import itertools
 import json
@@ -6,203 +6,18 @@ import os
 import sys
 from pathlib import Path
 
-import jsonschema
-import yaml
 from snakemake.settings.types import DeploymentMethod
 
-from nca_steps import distill_models, hyperparameters, job_time
-from nca_steps.emoji import named_emojis, noto_code, split_emojis, u_notation
-from nca_steps.errors import StepError
+from nca_steps import distill_models, hyperparameters, job_time, workflow_config
+from nca_steps.emoji import noto_code, u_notation
+from nca_steps.workflow_config import REFERENCE_PREFIX
 
 NAME = "[A-Za-z0-9][A-Za-z0-9_.-]*"
 # The Distill article's models (config key references) are runs of targets named article-<emoji
 # name>, of combinations named after the article's experiments, with one seed.
-REFERENCE_PREFIX = "article-"
 REFERENCE_SEED = 0
 TRAINED_NAME = f"(?!{REFERENCE_PREFIX}){NAME}"
 COMBINATION = "[A-Za-z0-9][A-Za-z0-9_.~-]*"  # ~ as a grid point's names have it
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp")
-
-
-class UniqueKeyLoader(yaml.SafeLoader):
-    """YAML loader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise ValueError(
-                    f"config error in {key_node.start_mark.name}, line "
-                    f"{key_node.start_mark.line + 1}: {key!r} is given twice"
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep)
-
-
-def check_unique_keys(paths):
-    for path in paths:
-        with open(path, encoding="utf-8") as f:
-            yaml.load(f, Loader=UniqueKeyLoader)
-
-
-def validate_config(config, schema_file, command_line=None):
-    """Read ``command_line``'s values (``--config``: text) as the schema's types, fill the
-    schema's defaults, then stop at the first problem with a one-line message."""
-    schema = yaml.safe_load(Path(schema_file).read_text(encoding="utf-8"))
-    schema["$defs"]["hyperparameters"] = hyperparameters.json_schema()
-    schema["$defs"]["combination"] = hyperparameters.combination_json_schema()
-    schema["$defs"]["seeds"] = hyperparameters.seeds_json_schema()
-    schema["$defs"]["references"] = distill_models.references_json_schema()
-    for key in command_line or {}:
-        if key in config:
-            config[key] = typed(config[key], schema["properties"].get(key, {}), schema)
-    check_per_run(config)
-    validator = jsonschema.Draft202012Validator(schema)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
-    if error is not None:
-        where = ".".join(str(p) for p in error.absolute_path) or "top level"
-        hint = ""
-        from_command_line = error.absolute_path and error.absolute_path[0] in (command_line or {})
-        if from_command_line and error.validator == "type" and isinstance(error.instance, str):
-            hint = (
-                f" (--config {error.absolute_path[0]}=... gives text, and this text is no "
-                f"{error.validator_value}: write lists and mappings in YAML's flow style, e.g. "
-                "'seeds=[1,2]', or give the key in a --configfile)"
-            )
-        raise ValueError(f"config error at {where}: {error.message}{hint}")
-    fill_defaults(config, schema, schema)
-    config["targets"] = target_mapping(config["targets"])
-    for name in config["targets"]:
-        if name.startswith(REFERENCE_PREFIX):
-            raise ValueError(
-                f"config error at targets.{name}: names starting with {REFERENCE_PREFIX} are "
-                "the Distill article's models (the key references); give the target another name"
-            )
-    config["combinations"] = expand_grids(config["combinations"])
-    for name in combinations():
-        hp = combination(name)
-        try:
-            hyperparameters.check(hp)
-        except StepError as err:
-            raise ValueError(f"config error at combinations.{name}: {err}") from None
-
-
-# How a text from --config reads as each type the schema may want (Snakemake gives the parts
-# of a list or mapping on its command line as text: seeds=[1,2] is ["1", "2"]).
-READ_AS = {
-    "integer": int,
-    "number": float,
-    "boolean": {"true": True, "false": False}.__getitem__,
-    "null": {"null": None, "~": None, "": None}.__getitem__,
-}
-
-
-def typed(value, schema, root):
-    """``value`` with every text read as the type the schema wants where it wants no text."""
-    schema = resolve(schema, root)
-    branches = [resolve(b, root) for b in schema.get("anyOf", [])] or [schema]
-    if isinstance(value, dict):
-        return {k: typed(v, part_schema(branches, k), root) for k, v in value.items()}
-    if isinstance(value, list):
-        items = next((b["items"] for b in branches if "items" in b), {})
-        return [typed(v, items, root) for v in value]
-    if not isinstance(value, str):
-        return value
-    kinds = []
-    for branch in branches:
-        kind = branch.get("type", [type_name(v) for v in branch.get("enum", [])])
-        kinds += kind if isinstance(kind, list) else [kind]
-    if "string" in kinds:
-        return value
-    for kind, read in READ_AS.items():
-        if kind in kinds:
-            try:
-                return read(value.strip().lower() if kind in ("boolean", "null") else value)
-            except (KeyError, ValueError):
-                pass
-    return value
-
-
-def part_schema(branches, key):
-    """The schema of a mapping's ``key`` in whichever branch describes mappings."""
-    for branch in branches:
-        if key in branch.get("properties", {}):
-            return branch["properties"][key]
-        if isinstance(branch.get("additionalProperties"), dict):
-            return branch["additionalProperties"]
-    return {}
-
-
-def type_name(value):
-    return "string" if isinstance(value, str) else "number"
-
-
-def expand_grids(combos):
-    """Every combination with a grid replaced by the combinations of its points."""
-    expanded = {}
-    for name, hp in combos.items():
-        try:
-            points = hyperparameters.expand_grid(name, hp)
-        except StepError as err:
-            raise ValueError(f"config error at combinations.{name}: {err}") from None
-        for point in points:
-            if point in expanded or (point != name and point in combos):
-                raise ValueError(
-                    f"config error at combinations.{name}: its grid point {point} is also "
-                    "another combination's name"
-                )
-        expanded.update(points)
-    return expanded
-
-
-def check_per_run(config):
-    """A seed is set per run, by the top-level seeds list; say so where one is misplaced."""
-    places = {"hyperparameters": config.get("hyperparameters")}
-    combos = config.get("combinations")
-    if isinstance(combos, dict):
-        places.update({f"combinations.{name}": hp for name, hp in combos.items()})
-    for where, hp in list(places.items()):
-        if isinstance(hp, dict) and isinstance(hp.get("grid"), dict):
-            places[f"{where}.grid"] = hp["grid"]
-    for where, hp in places.items():
-        if isinstance(hp, dict) and "seed" in hp:
-            raise ValueError(
-                f"config error at {where}.seed: runs take their seeds from the top-level list "
-                f"seeds (e.g. seeds: [{hp['seed']}])"
-            )
-
-
-def target_mapping(targets):
-    """Name -> emoji or image; a list of emojis, or a string of several, is named by
-    the emojis' short names."""
-    if isinstance(targets, dict):
-        return targets
-    try:
-        items = [targets] if isinstance(targets, str) else targets
-        return named_emojis([e for item in items for e in split_emojis(item)])
-    except StepError as err:
-        raise ValueError(f"config error at targets: {err}") from None
-
-
-def resolve(schema, root):
-    """The schema, with the one of ``$defs`` that it refers to filled in (its own keys, such
-    as a default, win)."""
-    if "$ref" in schema:
-        own = {k: v for k, v in schema.items() if k != "$ref"}
-        return {**root["$defs"][schema["$ref"].split("/")[-1]], **own}
-    return schema
-
-
-def fill_defaults(node, schema, root):
-    """Set the defaults the schema declares for missing keys, recursively."""
-    schema = resolve(schema, root)
-    for key, sub in schema.get("properties", {}).items():
-        sub = resolve(sub, root)
-        if key not in node and "default" in sub:
-            node[key] = sub["default"]
-        if isinstance(node.get(key), dict):
-            fill_defaults(node[key], sub, root)
 
 
 wildcard_constraints:
@@ -225,7 +40,7 @@ def combinations():
 
 def combination(name):
     """A combination's full hyperparameters: the shared ones, overridden by its own."""
-    return {**config["hyperparameters"], **(config["combinations"][name] or {})}
+    return workflow_config.combination(config, name)
 
 
 def reference_targets():
@@ -266,26 +81,6 @@ def target_geometry(name):
     return config["target_size"], config["target_padding"]
 
 
-def is_image_path(value):
-    return value.lower().endswith(IMAGE_SUFFIXES) or "/" in value or Path(value).is_file()
-
-
-def emoji_targets():
-    """Target name -> Noto code of every emoji target; two targets may not share an emoji."""
-    codes = {}
-    for name, value in config["targets"].items():
-        if is_image_path(value):
-            continue
-        try:
-            code = noto_code(value)
-        except StepError as err:
-            raise ValueError(f"config error at targets.{name}: {err}") from None
-        if code in codes.values():
-            raise ValueError(f"config error at targets.{name}: emoji {value} is listed twice")
-        codes[name] = code
-    return codes
-
-
 # The repository holding this workflow; workflow/envs/nca-steps.yaml installs nca-steps from it.
 # Set here for every run (jobs inherit it), not asked of the user, so `envvars:` does not apply.
 os.environ.update(NCA_STEPS_ROOT=str(Path(workflow.basedir).resolve()))
@@ -299,8 +94,8 @@ if workflow.remote_exec and RUN_CONFIG in os.environ:
     config.clear()
     config.update(json.loads(os.environ[RUN_CONFIG]))
 else:
-    check_unique_keys(workflow.configfiles)
-validate_config(
+    workflow_config.check_unique_keys(workflow.configfiles)
+workflow_config.validate(
     config, workflow.source_path("../schemas/config.schema.yaml"), workflow.config_settings.config
 )
 os.environ[RUN_CONFIG] = json.dumps(config)
@@ -333,7 +128,7 @@ def step(name, args):
     return f"{STEP}{name} {args}"
 
 CODE_BY_TARGET = {
-    **emoji_targets(),
+    **workflow_config.emoji_codes(config["targets"]),
     **{name: noto_code(emoji) for name, emoji in reference_targets().items()},
 }
 ALL_TARGETS = {**config["targets"], **reference_targets()}  # name -> emoji or picture
