@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from nca_steps.errors import StepError
+from nca_steps.runtime import use_cpu_compile_level
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,9 @@ def load_npz(path: str | os.PathLike, what: str, key: str) -> np.ndarray:
 def run_step(main: Callable[[], None]) -> None:
     """Run a step's ``main``; a :class:`StepError` ends it with one line and exit status 1.
     Its output (a job's log) is UTF-8 whatever the locale, so an emoji or a path in a message
-    cannot end the step with a UnicodeEncodeError."""
+    cannot end the step with a UnicodeEncodeError. XLA compiles at the CPU's level
+    (:func:`nca_steps.runtime.use_cpu_compile_level`)."""
+    use_cpu_compile_level()
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(encoding="utf-8", errors="backslashreplace")

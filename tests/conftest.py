@@ -33,6 +33,12 @@ TEST_PRECISION = os.environ.get("NCA_STEPS_TEST_MATMUL_PRECISION", "highest")
 if TEST_PRECISION != "default":
     os.environ["JAX_DEFAULT_MATMUL_PRECISION"] = TEST_PRECISION
 
+# The steps compile XLA's CPU code at LLVM -O2 (nca_steps/runtime.py): so does this process,
+# and every child inherits it. About half of the suite's CPU time is compiling.
+from nca_steps import runtime  # noqa: E402 (imports no JAX)
+
+runtime.use_cpu_compile_level()
+
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
