@@ -3,6 +3,8 @@ read from the one definition of each (nca_steps/hyperparameters.py, the config s
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -36,3 +38,28 @@ def run_settings(config_file: str | Path = SHIPPED_CONFIG) -> dict[str, Any]:
             "seed": (config.get("seeds") or [DEFAULTS["seed"]])[0],
         },
     }
+
+
+def prepare_lizard(folder: Path, run: dict[str, Any]) -> Path:
+    """The shipped lizard PNG prepared at ``run``'s size and padding: ``folder/target.npy``."""
+    subprocess.run(
+        [
+            sys.executable, "-m", "nca_steps.steps.prepare_target",
+            "--image", str(ROOT / "nca_steps/emoji_png/emoji_u1f98e.png"),
+            "--size", str(run["target_size"]), "--padding", str(run["target_padding"]),
+            "--target-out", str(folder / "target.npy"), "--preview-out", str(folder / "t.png"),
+            "--info-out", str(folder / "target.json"),
+        ],
+        check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    return folder / "target.npy"
+
+
+def train_command(target: Path, out: Path, hp: dict[str, Any], *extra: str) -> list[str]:
+    """The train step on ``target`` with hyperparameters ``hp``, its files named ``out.*``."""
+    return [
+        sys.executable, "-m", "nca_steps.steps.train", "--target", str(target),
+        "--params-out", f"{out}.npy", "--metrics-out", f"{out}.csv",
+        "--checkpoint", f"{out}.ckpt.npz", *extra,
+        *(f"--{k.replace('_', '-')}={v}" for k, v in sorted(hp.items())),
+    ]  # fmt: skip

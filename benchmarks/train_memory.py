@@ -13,14 +13,12 @@ import argparse
 import re
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from settings import NOTEBOOK_CONFIG, SHIPPED_CONFIG, run_settings
+from settings import NOTEBOOK_CONFIG, SHIPPED_CONFIG, prepare_lizard, run_settings, train_command
 
-ROOT = Path(__file__).resolve().parents[1]
 PRESETS = {"default": SHIPPED_CONFIG, "notebook": NOTEBOOK_CONFIG}
 
 
@@ -63,23 +61,11 @@ def main() -> None:
     run = run_settings(PRESETS[args.preset])
     n = args.generations or (5 if args.preset == "notebook" else 100)
     tmp = Path(tempfile.mkdtemp(prefix="nca-memory-"))
-    size, padding = run["target_size"], run["target_padding"]
-    subprocess.run(
-        [
-            sys.executable, "-m", "nca_steps.steps.prepare_target",
-            "--image", str(ROOT / "nca_steps/emoji_png/emoji_u1f98e.png"), "--size", str(size),
-            "--padding", str(padding), "--target-out", str(tmp / "t.npy"),
-            "--preview-out", str(tmp / "t.png"),
-        ],
-        check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+    target = prepare_lizard(tmp, run)
     hp = {**run["hyperparameters"], "generations": 4 * n}
-    cmd = [
-        sys.executable, "-m", "nca_steps.steps.train", "--target", str(tmp / "t.npy"),
-        "--params-out", str(tmp / "p.npy"), "--metrics-out", str(tmp / "m.csv"),
-        "--checkpoint", str(tmp / "c.npz"), "--threads", str(args.threads),
-        "--log-every", str(n), *(f"--{k.replace('_', '-')}={v}" for k, v in sorted(hp.items())),
-    ]  # fmt: skip
+    cmd = train_command(
+        target, tmp / "run", hp, "--threads", str(args.threads), "--log-every", str(n)
+    )
     print(f"{args.preset}: {4 * n} generations, {args.threads} thread(s)", flush=True)
     run_sampled(cmd, tmp / "train.log", n)
 
