@@ -174,7 +174,9 @@ def test_the_documented_cluster_command_matches_a_local_run(slurm, tmp_path):
 def test_training_jobs_ask_slurm_for_a_gpu(slurm, tmp_path):
     # .ci/slurm-up's node has one GPU that SLURM counts: a job asking for it is scheduled
     config = {**TINY, "training": {**TINY["training"], "gpus": 1}}
-    proc = through_slurm(workdir_with(tmp_path, config))
+    # the jobs SLURM runs (training and evaluation), not the figures made beside Snakemake
+    evaluations = [f"results/runs/{t}/base/seed1/evaluation.json" for t in ("lizard", "mushroom")]
+    proc = through_slurm(workdir_with(tmp_path, config), *evaluations)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log
     requests = sorted(jobs_as_slurm_sees_them(log, "tres-per-job"))
@@ -192,9 +194,13 @@ def long_training(checkpoint_every: int) -> dict:
     }
 
 
+# What the tests below compare (run_results): training and evaluation, not the figures.
+EVALUATION = "results/runs/lizard/base/seed1/evaluation.json"
+
+
 def reference_run(workdir: Path) -> subprocess.Popen:
     """The same training, uninterrupted and without SLURM (on the other core meanwhile)."""
-    return snakemake(workdir, "--cores", "1", popen=True)
+    return snakemake(workdir, "--cores", "1", EVALUATION, popen=True)
 
 
 def training_process(workdir: Path) -> int | None:
@@ -255,9 +261,10 @@ def test_time_limit_stops_training_and_the_retry_resumes_bit_identical(slurm, tm
     cluster = workdir_with(tmp_path / "slurm", config)
     partial = cluster / "results" / "runs" / "lizard" / "base" / "seed1" / "metrics.partial.csv"
     # the first attempt gets SLURM's shortest limit, 1 minute; a retry, all the time it needs
-    proc = through_slurm(
-        cluster, "--set-resources", "train:runtime=1 if attempt < 2 else 60", popen=True
-    )
+    proc = through_slurm(  # (the target first: --set-resources takes what follows it)
+        cluster, EVALUATION, "--set-resources", "train:runtime=1 if attempt < 2 else 60",
+        popen=True,
+    )  # fmt: skip
     # frozen after its first checkpoint (generation 50), the first attempt is in a generation
     # that outlasts its limit. SLURM's SIGTERM then either wakes it (SIGCONT) to checkpoint
     # that generation, or srun ends the job step first and the retry resumes from generation
@@ -280,7 +287,7 @@ def test_scancel_then_rerun_ends_bit_identical(slurm, tmp_path):
     config = long_training(checkpoint_every=5000)  # no checkpoint falls due: SIGTERM's only
     reference = reference_run(workdir_with(tmp_path / "local", config))
     cluster = workdir_with(tmp_path / "slurm", config)
-    proc = through_slurm(cluster, popen=True)
+    proc = through_slurm(cluster, EVALUATION, popen=True)
     pid = freeze_job_once(proc, cluster, lambda: "gen 10/2000" in train_log(cluster))
     running = subprocess.run(
         ["squeue", "-h", "-t", "running", "-o", "%i %k %Z"], capture_output=True, text=True
@@ -294,7 +301,7 @@ def test_scancel_then_rerun_ends_bit_identical(slurm, tmp_path):
     subprocess.run(["scancel", jobs[0]], check=True)
     thaw_on_sigterm(pid)
     if proc.wait() != 0:  # the rule's retries may already have run it again; if not, rerun
-        rerun = through_slurm(cluster)
+        rerun = through_slurm(cluster, EVALUATION)
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     states = [state for rule, state in submitted(snakemake_out(cluster)) if rule == "train"]
     assert states[0] == "CANCELLED" and states[-1] == "COMPLETED", states

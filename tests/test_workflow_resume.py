@@ -40,7 +40,7 @@ def test_stopped_snakemake_resumes_training(tmp_path, sig):
     cmd = [
         sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory",
         str(tmp_path), "--configfile", str(tmp_path / "tiny.yaml"), "--replace-workflow-config",
-        "--cores", "1",
+        "--cores", "1", "results/runs/lizard/base/seed1/metrics.csv",  # the training's
     ]  # fmt: skip
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
