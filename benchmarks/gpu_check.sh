@@ -12,16 +12,24 @@
 # 3. 200 generations (--generations N) of workflow/configs/notebook.yaml through Snakemake:
 #    seconds per generation after the compile, and the GPU memory in use at its peak (nvidia-smi,
 #    sampled every second; the training job does not preallocate).
+# 4. the batch: workflow/configs/batch.yaml's training jobs (its shipped emojis only, the first
+#    --batch-targets of them, x its 2 combinations, 300 generations) through Snakemake with
+#    training.gpus: 1 and --resources gpu=K, so K training jobs share the GPU at a time (no job
+#    preallocates its memory), for each K of --batch-jobs "1 4": runs per hour. Each job also
+#    starts JAX and compiles, which the GPU waits through at K=1.
 # Without a GPU it stops at once, unless --on-cpu (to try the script itself on a CPU). Its files
 # go to a new temporary folder, or --dir DIR. --test-precisions "highest" (or "", or "default")
 # runs the tests at fewer precisions, where a lease is short: on the H200 of 2026-11-26 one
 # pass of the device tests ran past 8 minutes (compiles on a GPU are slow). On the 2-core Zen 4
 # (--on-cpu --generations 5, 2026-12-01) the whole script took 9 min 41 s: tests 2 x 2 min.
+# Fit it to a lease with --test-precisions, --generations, --batch-targets and --batch-jobs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 generations=200
 on_cpu=0
 test_precisions="highest default"
+batch_targets=2
+batch_jobs="1 4"
 work=
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -29,9 +37,12 @@ while [[ $# -gt 0 ]]; do
         --dir) work=$2 && shift 2 ;;
         --on-cpu) on_cpu=1 && shift ;;
         --test-precisions) test_precisions=$2 && shift 2 ;;
+        --batch-targets) batch_targets=$2 && shift 2 ;;
+        --batch-jobs) batch_jobs=$2 && shift 2 ;;
         *)
             echo "error: unknown argument '$1'; valid: --generations N, --dir DIR, --on-cpu," \
-                "--test-precisions 'highest default'" >&2
+                "--test-precisions 'highest default', --batch-targets N (1 to 8)," \
+                "--batch-jobs '1 4'" >&2
             exit 2
             ;;
     esac
@@ -118,6 +129,40 @@ EOF
 if [[ -n $sampler ]]; then
     echo "GPU memory in use at peak (nvidia-smi, all processes): $(cat "$peak_file") MiB"
 fi
+echo "== 4. the batch: $batch_targets shipped emojis x 2 combinations, K training jobs per GPU"
+runs=$(python - "$work/batch.yaml" "$batch_targets" <<'EOF'
+import sys
+
+import yaml
+
+from nca_steps.emoji import split_emojis
+
+config = yaml.safe_load(open("workflow/configs/batch.yaml"))
+shipped = split_emojis(config["targets"].split()[0])  # the 8 shipped PNGs: no font needed
+count = int(sys.argv[2])
+if not 1 <= count <= len(shipped):
+    sys.exit(f"error: --batch-targets {count} is invalid; use 1 to {len(shipped)}")
+config["targets"] = shipped[:count]
+config["emoji"] = {"sources": ["shipped"]}
+config["training"] = {"gpus": 1}  # each training job holds 1 of --resources gpu=K
+yaml.safe_dump(config, open(sys.argv[1], "w"), allow_unicode=True)
+print(count * len(config["combinations"]))
+EOF
+)
+for jobs in $batch_jobs; do
+    folder=$work/batch-$jobs
+    start=$SECONDS
+    if ! snakemake -s "$PWD/Snakefile" --cores all --resources gpu="$jobs" --until train \
+        --directory "$folder" --configfile "$work/batch.yaml" --replace-workflow-config \
+        >"$folder.log" 2>&1; then
+        tail -40 "$folder.log"
+        exit 1
+    fi
+    seconds=$((SECONDS - start))
+    echo "batch, $jobs training jobs per GPU: $runs runs in $seconds s," \
+        "$((runs * 3600 / (seconds > 0 ? seconds : 1))) runs per hour"
+done
+
 echo "outputs: $work"
 if ((failed)); then
     echo "error: device tests failed (named above by -rf)" >&2
