@@ -32,6 +32,7 @@ LOCAL_CLUSTER = [
 ]  # fmt: skip
 TINY_CONFIG = ROOT / "workflow" / "configs" / "tiny.yaml"
 TINY = yaml.safe_load(TINY_CONFIG.read_text())
+TINY_TARGETS = ("lizard", "mushroom")  # its emojis' names
 
 
 def slurm_ready() -> bool:
@@ -149,8 +150,11 @@ def test_the_documented_cluster_command_matches_a_local_run(slurm, tmp_path):
     # the local run meanwhile: the cluster run spends most of its time waiting on squeue
     local = tracked_copy(tmp_path / "local")
     config = TINY_CONFIG.relative_to(ROOT)
-    local_run = in_clone(
-        local, f"snakemake --cores 1 --configfile {config} --replace-workflow-config", popen=True
+    evaluations = " ".join(f"results/runs/{t}/base/seed1/evaluation.json" for t in TINY_TARGETS)
+    local_run = in_clone(  # what run_results compares: training and evaluation
+        local,
+        f"snakemake --cores 1 --configfile {config} --replace-workflow-config {evaluations}",
+        popen=True,
     )
     cluster = tracked_copy(tmp_path / "slurm")
     proc = in_clone(cluster, commands[0])
@@ -158,11 +162,10 @@ def test_the_documented_cluster_command_matches_a_local_run(slurm, tmp_path):
     assert proc.returncode == 0, log
     assert local_run.wait() == 0, (local / "snakemake.out").read_text()
     # every job of a rule that is not local went through sbatch, and only those
-    targets = ["lizard", "mushroom"]
     assert sorted(submitted(log)) == sorted(
-        [("train", "COMPLETED"), ("evaluate", "COMPLETED")] * len(targets)
+        [("train", "COMPLETED"), ("evaluate", "COMPLETED")] * len(TINY_TARGETS)
     )
-    for target in targets:
+    for target in TINY_TARGETS:
         assert run_results(cluster, target) == run_results(local, target)
         for name in ("growth.gif", "training_curve.png"):
             assert (
@@ -175,7 +178,7 @@ def test_training_jobs_ask_slurm_for_a_gpu(slurm, tmp_path):
     # .ci/slurm-up's node has one GPU that SLURM counts: a job asking for it is scheduled
     config = {**TINY, "training": {**TINY["training"], "gpus": 1}}
     # the jobs SLURM runs (training and evaluation), not the figures made beside Snakemake
-    evaluations = [f"results/runs/{t}/base/seed1/evaluation.json" for t in ("lizard", "mushroom")]
+    evaluations = [f"results/runs/{t}/base/seed1/evaluation.json" for t in TINY_TARGETS]
     proc = through_slurm(workdir_with(tmp_path, config), *evaluations)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log
