@@ -57,9 +57,9 @@ def test_the_compile_level_changes_no_bit_of_a_training_run(tmp_path):
         proc = run_module(
             "nca_steps.steps.train", "--target", tmp_path / "target.npy",
             "--params-out", f"{out}.npy", "--metrics-out", f"{out}.csv",
-            "--checkpoint", f"{out}.npz", "--generations", "8", "--pop-size", "8",
-            "--steps", "8", "--loss-every", "4", "--hidden", "16",
-            "--experiment", "regenerating", "--warmup", "4",
+            "--checkpoint", f"{out}.npz", "--generations", "4", "--pop-size", "4",
+            "--steps", "4", "--loss-every", "2", "--hidden", "8", "--later-losses", "1",
+            "--experiment", "regenerating", "--warmup", "2",
             env={"XLA_FLAGS": f"--xla_backend_optimization_level={level}"},
         )  # fmt: skip
         assert proc.returncode == 0, proc.stderr
