@@ -298,6 +298,7 @@ SHIPPED_CONFIGS = {  # file -> its training jobs
     "workflow/configs/tiny.yaml": 2,
     "workflow/configs/notebook.yaml": 1,
     "workflow/configs/batch.yaml": 24,
+    "workflow/configs/long.yaml": 4,
     "workflow/configs/comparison.yaml": 24,
     "workflow/configs/study.yaml": 48,
     "workflow/configs/study_pool.yaml": 24,
