@@ -208,11 +208,21 @@ def json_schema() -> dict:
 
 
 GRID = "grid"  # a combination's key listing values to expand into one combination each
+# a combination's key naming another whose trained parameters its runs start from
+START_FROM = "start_from"
 
 
 def combination_json_schema() -> dict:
-    """The schema of a combination: hyperparameters, and a ``grid`` of lists of values."""
+    """The schema of a combination: hyperparameters, a ``grid`` of lists of values and a
+    ``start_from``."""
     schema = json_schema()
+    start_from = {
+        "description": "another combination (after grids are expanded) whose trained "
+        "parameters, of the same target and seed, this one's training starts from instead of "
+        "init: fine-tuning, e.g. regenerating from a finished growing run. Its model must have "
+        "the same channels and hidden; the solver's state starts afresh",
+        "type": "string",
+    }
     values = {
         name: {"type": "array", "minItems": 1, "uniqueItems": True, "items": item}
         for name, item in schema["properties"].items()
@@ -226,7 +236,7 @@ def combination_json_schema() -> dict:
         "minProperties": 1,
         "properties": values,
     }
-    return {**schema, "properties": {**schema["properties"], GRID: grid}}
+    return {**schema, "properties": {**schema["properties"], GRID: grid, START_FROM: start_from}}
 
 
 def expand_grid(name: str, combination: dict[str, Any] | None) -> dict[str, dict[str, Any]]:

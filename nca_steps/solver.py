@@ -107,7 +107,11 @@ class Pgpe(Solver):
         return self.es._center
 
     def start_at(self, center: jax.Array) -> None:
-        self.es._center = on_device(center)
+        # evojax keeps the center twice: as _center, which ask() samples around, and as the
+        # parameters in Adam's state (its first leaf), which tell() steps from; both move
+        state = self.get_state()
+        state["center"] = state["opt_0"] = np.asarray(center)
+        self.set_state(state)
 
     def spread(self) -> float:
         return float(jnp.mean(self.es._stdev))
@@ -153,7 +157,10 @@ class Ars(Solver):
         return self.es.mean_params
 
     def start_at(self, center: jax.Array) -> None:
-        self.es.mean_params = on_device(center)
+        # as PGPE's: the mean, and the parameters in SGD's state (its only leaf), both move
+        state = self.get_state()
+        state["mean_params"] = state["opt_0"] = np.asarray(center)
+        self.set_state(state)
 
     def spread(self) -> float:
         return float(self.es.stdev)

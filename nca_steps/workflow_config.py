@@ -50,8 +50,9 @@ def validate(config: dict, schema_file: str | Path, command_line: dict | None = 
 
     Raises ValueError, one line naming the key (``config error at seeds.0: ...``), at the
     first problem: the schema's, then a seed out of place, an ``article-`` target, an emoji
-    that is no Noto emoji or is listed twice, a grid point named like another combination,
-    and settings that cannot run together (nca_steps.hyperparameters.check)."""
+    that is no Noto emoji or is listed twice, a grid point named like another combination, a
+    ``start_from`` that names no combination of the same model or makes a cycle, and settings
+    that cannot run together (nca_steps.hyperparameters.check)."""
     schema = yaml.safe_load(Path(schema_file).read_text(encoding="utf-8"))
     schema["$defs"]["hyperparameters"] = hyperparameters.json_schema()
     schema["$defs"]["combination"] = hyperparameters.combination_json_schema()
@@ -83,6 +84,7 @@ def validate(config: dict, schema_file: str | Path, command_line: dict | None = 
                 "the Distill article's models (the key references); give the target another name"
             )
     config["combinations"] = expand_grids(config["combinations"])
+    check_starts(config)
     emoji_codes(config["targets"])
     for name in config["combinations"]:
         hp = combination(config, name)
@@ -211,7 +213,51 @@ def fill_defaults(node: dict, schema: dict, root: dict) -> None:
 
 def combination(config: dict, name: str) -> dict:
     """A combination's full hyperparameters: the shared ones, overridden by its own."""
-    return {**config["hyperparameters"], **(config["combinations"][name] or {})}
+    own = config["combinations"][name] or {}
+    return {
+        **config["hyperparameters"],
+        **{k: v for k, v in own.items() if k != hyperparameters.START_FROM},
+    }
+
+
+def start_from(config: dict, name: str) -> str | None:
+    """The combination whose trained parameters combination ``name``'s runs start from."""
+    return (config["combinations"][name] or {}).get(hyperparameters.START_FROM)
+
+
+MODEL_SHAPE = ("channels", "hidden")  # what a start's parameters must share with the run
+
+
+def check_starts(config: dict) -> None:
+    """Every ``start_from`` names a combination with the same model, and no chain of them
+    comes back to where it began; raises ValueError, one line, where one does not."""
+    combos = config["combinations"]
+    defaults = {k: hyperparameters.DEFAULTS[k] for k in MODEL_SHAPE}
+    for name in combos:
+        start = start_from(config, name)
+        if start is None:
+            continue
+        where = f"config error at combinations.{name}.{hyperparameters.START_FROM}"
+        if start not in combos:
+            others = ", ".join(n for n in combos if n != name) or "none: add it"
+            raise ValueError(f"{where}: {start!r} is no combination; use one of {others}")
+        mine = {**defaults, **combination(config, name)}
+        theirs = {**defaults, **combination(config, start)}
+        if any(mine[k] != theirs[k] for k in MODEL_SHAPE):
+            raise ValueError(
+                f"{where}: {start} trains channels {theirs['channels']} and hidden "
+                f"{theirs['hidden']}, {name} channels {mine['channels']} and hidden "
+                f"{mine['hidden']}; a run can only start from a model of its own shape"
+            )
+    for name in combos:  # every start is a combination now
+        chain = [name]
+        while (start := start_from(config, chain[-1])) is not None:
+            if start in chain:
+                raise ValueError(
+                    f"config error at combinations.{name}.{hyperparameters.START_FROM}: "
+                    f"{' -> '.join([*chain, start])} is a cycle"
+                )
+            chain.append(start)
 
 
 def is_image_path(value: str) -> bool:

@@ -33,6 +33,20 @@ def test_center_starts_at_zero_with_stdev_a_tenth_of_lr(algorithm):
     assert 0.004 < population.std() < 0.012
 
 
+@pytest.mark.parametrize("algorithm", ES)
+def test_a_solver_started_at_a_center_searches_around_it(algorithm):
+    """Where a run starts (init lecun, or a start_from run's parameters) is where the search
+    goes on from, not only its first population: evojax's PGPE and ARS once stepped from zero
+    after the first generation, as their optimizers kept the parameters they began with."""
+    start = np.linspace(-0.5, 0.5, 10, dtype=np.float32)
+    s = make_solver(algorithm, 10, pop_size=8, lr=1e-6, seed=1, center=start)
+    for _ in range(3):
+        population = s.ask()
+        np.testing.assert_allclose(np.asarray(population).mean(axis=0), start, atol=1e-5)
+        s.tell(-jnp.sum(population**2, axis=1))
+    np.testing.assert_allclose(s.center, start, atol=1e-5)
+
+
 @pytest.mark.parametrize("pop_size", [0, 3, 7])
 def test_odd_or_empty_population_is_refused(pop_size):
     with pytest.raises(StepError, match=f"population size {pop_size} is invalid; use an even"):

@@ -104,6 +104,38 @@ BAD_CONFIGS = [
         "config error at combinations.c_steps~5: steps 5 is not a multiple of loss_every 2",
     ),
     (
+        {"combinations": {"base": {}, "c": {"start_from": "growing"}}},
+        "config error at combinations.c.start_from: 'growing' is no combination; use one of base",
+    ),
+    (
+        {"combinations": {"c": {"grid": {"lr": [0.1, 0.2]}}, "d": {"start_from": "c"}}},
+        "config error at combinations.d.start_from: 'c' is no combination; use one of "
+        "c_lr~0.1, c_lr~0.2",
+    ),
+    (
+        {"combinations": {"c": {"start_from": "c"}}},
+        "config error at combinations.c.start_from: c -> c is a cycle",
+    ),
+    (
+        {
+            "combinations": {
+                "a": {"start_from": "b"},
+                "b": {"start_from": "c"},
+                "c": {"start_from": "a"},
+            }
+        },
+        "config error at combinations.a.start_from: a -> b -> c -> a is a cycle",
+    ),
+    (
+        {"combinations": {"a": {}, "b": {"hidden": 32, "start_from": "a"}}},
+        "config error at combinations.b.start_from: a trains channels 16 and hidden 128, b "
+        "channels 16 and hidden 32; a run can only start from a model of its own shape",
+    ),
+    (
+        {"combinations": {"a": {}, "b": {"grid": {"start_from": ["a"]}}}},
+        "config error at combinations.b.grid: Additional properties are not allowed ('start_from'",
+    ),
+    (
         {"references": {"frog": ["growing"]}},
         "config error at references: 'frog' is not one of ['lizard', 'butterfly',",
     ),
@@ -130,7 +162,10 @@ def test_bad_config_is_one_clear_error(change, message):
 
 # The Snakefile stops on each kind of problem with the check's line: the schema's, the emojis',
 # a grid's, the settings'. (A dry run costs about 2 s of CPU, so not one for every bad config.)
-KINDS = ("at top level", "is listed twice", "is also another", "is for the evolution strategies")
+KINDS = (
+    "at top level", "is listed twice", "is also another", "is for the evolution strategies",
+    "is a cycle",
+)  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -188,6 +223,29 @@ def test_a_grid_expands_to_a_combination_per_point_named_as_paramspace_names_the
     assert "--pop-size 4 " in runs["plain"]
 
 
+def test_a_run_with_start_from_trains_after_and_from_the_run_it_names(tmp_path):
+    config = {
+        **TINY,
+        "targets": {"lizard": "🦎"},
+        "seeds": [1, 2],
+        "combinations": {
+            "growing": {},
+            "regenerating": {"experiment": "regenerating", "start_from": "growing"},
+        },
+    }
+    proc = snakemake(tmp_path, "--dry-run", "--printshellcmds", config=config)
+    assert proc.returncode == 0, proc.stderr
+    train = [line for line in proc.stdout.splitlines() if "nca_steps.steps.train" in line]
+    assert len(train) == 4
+    for seed in (1, 2):
+        start = f"results/runs/lizard/growing/seed{seed}/params.npy"
+        tuned = [line for line in train if f"/regenerating/seed{seed}/" in line]
+        assert len(tuned) == 1 and f"--start-params {start} " in tuned[0]
+        assert f"input: results/targets/lizard/target.npy, {start}" in proc.stdout
+    growing = [line for line in train if "--params-out results/runs/lizard/growing/" in line]
+    assert len(growing) == 2 and not any("--start-params" in line for line in growing)
+
+
 # Every key of the schema as `--config` gives it (Snakemake reads the parts of a list or mapping
 # as text), each differing from its default where it can.
 TINY_HYPERPARAMETERS = {
@@ -204,7 +262,8 @@ COMMAND_LINE = {
     "flags_url: http://127.0.0.1:9/flags, timeout: 2.5, retries: 1}",
     "hyperparameters": "{" + ", ".join(f"{k}: {v}" for k, v in TINY_HYPERPARAMETERS.items()) + "}",
     "seeds": "[1, 2]",
-    "combinations": "{a: {pop_size: 6}, b: {grid: {lr: [0.1, 0.2]}}, c: null}",
+    "combinations": "{a: {pop_size: 6}, b: {grid: {lr: [0.1, 0.2]}}, c: null, "
+    "d: {experiment: persistent, start_from: a}}",
     "training": "{threads: 1, gpus: 0, mem_mb: 1000, seconds_per_generation: 0.5, retries: 1, "
     "checkpoint_every: 5, log_every: 2}",
     "evaluation": "{horizon: 3, rollouts: 2, seed: 4}",
@@ -246,7 +305,7 @@ def test_every_key_works_from_the_command_line_as_from_a_configfile(tmp_path):
     )
     assert from_command_line == from_file
     trains = [line for line in from_file if "nca_steps.steps.train " in line]
-    assert len(trains) == 2 * 4 * 2  # targets x combinations (b is two grid points) x seeds
+    assert len(trains) == 2 * 5 * 2  # targets x combinations (b is two grid points) x seeds
     assert all("--max-seconds 1.5 " in line for line in trains)
 
 

@@ -1,6 +1,7 @@
 """Step ``train``: evolve one NCA for one (target, hyperparameter combination) with an ES.
 
 Writes the solver's center (the trained parameters, ``.npy``) and a per-generation metrics CSV;
+starts from ``--init``, or from another run's parameters (``--start-params``: fine-tuning);
 checkpoints every few generations and at the end, so that a killed job resumes where it
 stopped, bit for bit; the checkpoint is removed once the outputs are written. Each checkpoint
 also writes the metrics so far beside the final table (``metrics.partial.csv``), to watch a long
@@ -27,6 +28,7 @@ from nca_steps.errors import StepError
 from nca_steps.files import write_npy
 from nca_steps.fitness import member_loss
 from nca_steps.metrics import partial_metrics_path, write_metrics
+from nca_steps.model import param_count
 from nca_steps.stop_request import StopRequest
 from nca_steps.trainers import make_trainer
 
@@ -37,6 +39,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--params-out", required=True, help="trained flat parameters (.npy)")
     p.add_argument("--metrics-out", required=True, help="per-generation metrics (.csv)")
     p.add_argument("--checkpoint", required=True, help="checkpoint file, kept until the run ends")
+    p.add_argument(
+        "--start-params",
+        help="trained flat parameters (.npy) to start from instead of --init, e.g. another "
+        "combination's (its start_from): fine-tuning, with a fresh solver",
+    )
     p.add_argument(
         "--checkpoint-every", type=POSITIVE_INT.parse, default=25, help="generations between saves"
     )
@@ -55,18 +62,35 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     hp = hyperparameters.from_args(args)
     target = load_npy(args.target, "target", ndim=3, last=4)
+    start = None
+    if args.start_params:
+        start = load_npy(args.start_params, "start parameters", ndim=1).astype(np.float32)
+        count = param_count(hp["channels"], hp["hidden"])
+        if start.shape != (count,):
+            raise StepError(
+                f"start parameters {args.start_params} hold {start.size} values; channels "
+                f"{hp['channels']} and hidden {hp['hidden']} take {count}"
+            )
     runtime.use_cpu_threads(args.threads, args.pop_size)
     with StopRequest() as stop:
-        train(args, hp, target, stop)
+        train(args, hp, target, stop, start)
 
 
-def train(args: argparse.Namespace, hp: dict, target: np.ndarray, stop: StopRequest) -> None:
+def train(
+    args: argparse.Namespace,
+    hp: dict,
+    target: np.ndarray,
+    stop: StopRequest,
+    start: np.ndarray | None = None,
+) -> None:
     settings = {
         "target_sha256": hashlib.sha256(target.tobytes()).hexdigest(),
         "target_shape": list(target.shape),
         **hp,
     }
-    trainer = make_trainer(target, hp)
+    if start is not None:  # a checkpoint of another start does not resume this run
+        settings["start_sha256"] = hashlib.sha256(start.tobytes()).hexdigest()
+    trainer = make_trainer(target, hp, start)
     center_losses = {
         phase: jax.jit(partial(member_loss, target=jnp.asarray(target), **objective))
         for phase, objective in (
@@ -93,6 +117,7 @@ def train(args: argparse.Namespace, hp: dict, target: np.ndarray, stop: StopRequ
         f"training {args.generations} generations ({hp['algorithm']}, {hp['experiment']}), "
         f"population {args.pop_size}, {hyperparameters.rollout_steps(hp)} steps a rollout, "
         f"on {len(devices)} {devices[0].platform} device(s)"
+        + (f", starting from {args.start_params}" if start is not None else "")
     )
 
     partial_metrics = partial_metrics_path(args.metrics_out)

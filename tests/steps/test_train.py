@@ -121,3 +121,52 @@ def test_max_seconds_ends_a_run_early_with_its_outputs(target_file):
     assert float(rows[-1]["seconds"]) >= 3 and all(float(r["seconds"]) < 3 for r in rows[:-1])
     assert f"stopped after generation {len(rows)}: max_seconds 3 reached" in proc.stderr
     assert (tmp / "timed.npy").exists() and not (tmp / "timed.ckpt.npz").exists()
+
+
+def test_a_run_with_start_params_starts_from_them(target_file):
+    """Fine-tuning: at a step size of 1e-9 the center stays where it started, at the start
+    parameters, where the same run without them stays at zero (PGPE's start)."""
+    tmp = target_file
+    assert run_module(TRAIN, *train_args(tmp, "first", 12)).returncode == 0
+    first = np.load(tmp / "first.npy")
+    tuned = run_module(
+        TRAIN,
+        *train_args(tmp, "tuned", 3, "--lr", "1e-9", "--start-params", str(tmp / "first.npy")),
+    )
+    assert tuned.returncode == 0, tuned.stderr
+    assert f"starting from {tmp / 'first.npy'}" in tuned.stderr
+    assert run_module(TRAIN, *train_args(tmp, "zero", 3, "--lr", "1e-9")).returncode == 0
+    np.testing.assert_allclose(np.load(tmp / "tuned.npy"), first, atol=1e-6)
+    np.testing.assert_allclose(np.load(tmp / "zero.npy"), 0, atol=1e-6)
+    assert np.abs(first).max() > 1e-3  # so the two differ
+
+
+def test_start_params_of_another_model_are_one_line_error(target_file):
+    tmp = target_file
+    np.save(tmp / "short.npy", np.zeros(10, np.float32))
+    proc = run_module(TRAIN, *train_args(tmp, "s", 2, "--start-params", str(tmp / "short.npy")))
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        f"error: start parameters {tmp / 'short.npy'} hold 10 values; channels 16 and hidden "
+        "128 take 8336"
+    )
+    assert not (tmp / "s.npy").exists() and not (tmp / "s.ckpt.npz").exists()
+
+
+def test_a_checkpoint_resumes_only_with_its_own_start(target_file):
+    tmp = target_file
+    for name, scale in (("one", 0.01), ("two", 0.02)):
+        np.save(tmp / f"{name}.start.npy", np.full(8336, scale, np.float32))
+    one = ("--start-params", str(tmp / "one.start.npy"))
+    assert run_module(TRAIN, *train_args(tmp, "straight", GENERATIONS, *one)).returncode == 0
+    kill_at_first_checkpoint(tmp, "cut", GENERATIONS, *one)
+    other = run_module(
+        TRAIN, *train_args(tmp, "cut", GENERATIONS, "--start-params", str(tmp / "two.start.npy"))
+    )
+    assert other.returncode == 1
+    assert other.stderr.strip().splitlines()[-1] == (
+        f"error: checkpoint {tmp / 'cut.ckpt.npz'} was made with other settings (start_sha256 "
+        "differ); delete it to start this run over"
+    )
+    straight = (np.load(tmp / "straight.npy"), without_seconds(metrics(tmp / "straight.csv")))
+    resume_matches(tmp, "cut", straight, *one)

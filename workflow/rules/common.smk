@@ -157,6 +157,19 @@ def hyperparameter_args(wildcards):
     return " ".join(f"{h.flag} {hp[h.name]}" for h in hyperparameters.HYPERPARAMETERS)
 
 
+def start_params(wildcards):
+    """The trained parameters a run starts from: those of the same target and seed in the
+    combination its start_from names; none (an empty list) without one."""
+    start = workflow_config.start_from(config, wildcards.combination)
+    if start is None:
+        return []
+    return f"{run_dir(wildcards.target, start, wildcards.seed)}/params.npy"
+
+
+def start_args(wildcards, input):
+    return f"--start-params {input.start}" if input.start else ""
+
+
 def train_runtime(wildcards, attempt):
     """Minutes a training job asks a scheduler for (nca_steps/job_time.py)."""
     hp = combination(wildcards.combination)
@@ -202,9 +215,13 @@ def run_caption(wildcards):
             f"{distill_models.LICENCE}"
         )
     hp = combination(wildcards.combination)
-    settings = ", ".join(
-        f"{h.name} {hp[h.name]}" for h in hyperparameters.HYPERPARAMETERS if h.name in hp
-    )
+    parts = [
+        ", ".join(f"{h.name} {hp[h.name]}" for h in hyperparameters.HYPERPARAMETERS if h.name in hp)
+    ]
+    start = workflow_config.start_from(config, wildcards.combination)
+    if start is not None:
+        parts.append(f"started from {start}'s run")
+    settings = "; ".join(part for part in parts if part)
     return f"{wildcards.target} / {wildcards.combination} / seed {wildcards.seed} ({settings})"
 
 

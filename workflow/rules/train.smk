@@ -1,9 +1,11 @@
-# Training: one PGPE job per (target, combination); resumes from its checkpoint if killed.
+# Training: one job per (target, combination, seed), after the run its combination starts from
+# (start_from), if any; resumes from its checkpoint if killed.
 
 
 rule train:
     input:
         target="results/targets/{target}/target.npy",
+        start=start_params,  # the combination's start_from, if it names one
     output:
         params="results/runs/{target}/{combination}/seed{seed}/params.npy",
         metrics="results/runs/{target}/{combination}/seed{seed}/metrics.csv",
@@ -12,6 +14,7 @@ rule train:
     params:
         hyperparameters=hyperparameter_args,
         checkpoint="results/checkpoints/{target}/{combination}/seed{seed}.npz",
+        start=start_args,
     conda:
         "../envs/nca-steps.yaml"
     log:
@@ -30,5 +33,5 @@ rule train:
             "--target {input.target} --params-out {output.params} "
             "--metrics-out {output.metrics} --checkpoint {params.checkpoint} "
             "--checkpoint-every $NCA_STEPS_CHECKPOINT_EVERY --log-every $NCA_STEPS_LOG_EVERY "
-            "--threads {threads} {params.hyperparameters} > {log} 2>&1"
+            "--threads {threads} {params.start} {params.hyperparameters} > {log} 2>&1"
         )
