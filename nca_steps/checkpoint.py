@@ -18,6 +18,7 @@ from nca_steps.errors import StepError
 from nca_steps.files import atomic_path
 
 ENVIRONMENT = "environment"  # the array holding the environment, as JSON
+RESTART = "delete it to start this run over"  # what to do with a checkpoint that cannot resume
 
 
 def save(
@@ -41,6 +42,21 @@ def saved_environment(arrays: dict[str, np.ndarray]) -> dict[str, Any] | None:
     return None if text is None else json.loads(str(text))
 
 
+def read(
+    path: str | os.PathLike, remedy: str = RESTART
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """A checkpoint's settings and arrays; raises StepError, one line ending in ``remedy``, if
+    it is unreadable."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        return json.loads(str(arrays.pop("settings"))), arrays
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        raise StepError(
+            f"checkpoint {path} is unreadable ({type(err).__name__}); {remedy}"
+        ) from err
+
+
 def load(
     path: str | os.PathLike, settings: dict[str, Any], keys: Iterable[str] = ()
 ) -> dict[str, np.ndarray] | None:
@@ -49,26 +65,16 @@ def load(
     path = Path(path)
     if not path.is_file():
         return None
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-        saved = json.loads(str(arrays.pop("settings")))
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
-        raise StepError(
-            f"checkpoint {path} is unreadable ({type(err).__name__}); delete it to start this "
-            "run over"
-        ) from err
+    saved, arrays = read(path)
     if saved != json.loads(json.dumps(settings, sort_keys=True)):
         changed = sorted(
             k for k in saved.keys() | settings.keys() if saved.get(k) != settings.get(k)
         )
         raise StepError(
             f"checkpoint {path} was made with other settings ({', '.join(changed)} differ); "
-            "delete it to start this run over"
+            f"{RESTART}"
         )
     missing = sorted(set(keys) - arrays.keys())
     if missing:
-        raise StepError(
-            f"checkpoint {path} lacks {', '.join(missing)}; delete it to start this run over"
-        )
+        raise StepError(f"checkpoint {path} lacks {', '.join(missing)}; {RESTART}")
     return arrays

@@ -208,8 +208,10 @@ def json_schema() -> dict:
 
 
 GRID = "grid"  # a combination's key listing values to expand into one combination each
-# a combination's key naming another whose trained parameters its runs start from
+# a combination's key naming another whose runs its runs continue
 START_FROM = "start_from"
+# what a run shares with the run it continues: the shape of the search's state
+CONTINUED = ("algorithm", "pop_size", "channels", "hidden")
 
 
 def combination_json_schema() -> dict:
@@ -217,10 +219,12 @@ def combination_json_schema() -> dict:
     ``start_from``."""
     schema = json_schema()
     start_from = {
-        "description": "another combination (after grids are expanded) whose trained "
-        "parameters, of the same target and seed, this one's training starts from instead of "
-        "init: fine-tuning, e.g. regenerating from a finished growing run. Its model must have "
-        "the same channels and hidden; the solver's state starts afresh",
+        "description": "another combination (after grids are expanded) whose runs, of the "
+        "same target and seed, this one's continue: its search's final state (center, step "
+        "sizes, optimizer moments, pool) goes on under this combination's objective and step "
+        "sizes, e.g. regenerating after a finished growing run. Both must have the same "
+        "algorithm, pop_size, channels and hidden; generations, warmup and max_seconds count "
+        "from the start's first generation, so this one needs more generations",
         "type": "string",
     }
     values = {

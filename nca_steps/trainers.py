@@ -135,8 +135,8 @@ def normalize_per_tensor(grad: jax.Array, channels: int, hidden: int) -> jax.Arr
 class GradientTrainer:
     """Adam at ADAM_RATE x lr on the mean loss of ``batch`` rollouts, backpropagated through
     every step; the parameters start from Flax's default init (a zero center would have no
-    gradient through the hidden layer), or from ``start``. The ``warmup`` objective trains the
-    first generations, if given."""
+    gradient through the hidden layer). The ``warmup`` objective trains the first generations,
+    if given."""
 
     def __init__(
         self,
@@ -147,12 +147,9 @@ class GradientTrainer:
         lr: float,
         seed: int,
         warmup: tuple[int, dict | None] = (0, None),
-        start: np.ndarray | None = None,
     ) -> None:
         shape = objective["channels"], objective["hidden"]
-        if start is None:
-            start = init_params(jax.random.PRNGKey(seed), *shape)
-        self.params = on_device(np.asarray(start, np.float32))
+        self.params = on_device(init_params(jax.random.PRNGKey(seed), *shape))
         optimizer = optax.adam(ADAM_RATE * lr)
         self.opt_state = jax.device_put(optimizer.init(self.params), jax.devices()[0])
 
@@ -198,24 +195,18 @@ class GradientTrainer:
         self.opt_state = tree_from_state(self.opt_state, state, "adam_")
 
 
-def make_trainer(target: np.ndarray, hp: dict, start: np.ndarray | None = None) -> Trainer:
+def make_trainer(target: np.ndarray, hp: dict) -> Trainer:
     """The trainer ``hp["algorithm"]`` names, set up from a run's hyperparameters; with a
-    warm-up, growing's objective trains its first generations. ``start`` (flat parameters,
-    shape (param_count,)), if given, is where training starts instead of ``hp["init"]``: the
-    center of an ES, adam's parameters."""
+    warm-up, growing's objective trains its first generations."""
     objective = hyperparameters.objective(hp)
     early = hyperparameters.objective(hp, generation=0)
     until = hp["warmup"] if early != objective else 0
     pop_size, lr, seed = hp["pop_size"], hp["lr"], hp["seed"]
     if hp["algorithm"] == "adam":
         warmup = (until, early if until else None)
-        return GradientTrainer(
-            target, objective, batch=pop_size, lr=lr, seed=seed, warmup=warmup, start=start
-        )
+        return GradientTrainer(target, objective, batch=pop_size, lr=lr, seed=seed, warmup=warmup)
     shape = hp["channels"], hp["hidden"]
-    center = start
-    if center is None and hp["init"] == "lecun":
-        center = init_params(jax.random.PRNGKey(seed), *shape)
+    center = init_params(jax.random.PRNGKey(seed), *shape) if hp["init"] == "lecun" else None
     solver = make_solver(
         hp["algorithm"], param_count(*shape), pop_size=pop_size, lr=lr, seed=seed, center=center
     )

@@ -221,43 +221,56 @@ def combination(config: dict, name: str) -> dict:
 
 
 def start_from(config: dict, name: str) -> str | None:
-    """The combination whose trained parameters combination ``name``'s runs start from."""
+    """The combination whose runs combination ``name``'s runs continue."""
     return (config["combinations"][name] or {}).get(hyperparameters.START_FROM)
 
 
-MODEL_SHAPE = ("channels", "hidden")  # what a start's parameters must share with the run
+def started_generations(config: dict, name: str) -> int:
+    """The generations a run of combination ``name`` takes over from the run it continues
+    (0 without a start_from): its own ``generations`` count from its start's first."""
+    start = start_from(config, name)
+    return 0 if start is None else combination(config, start)["generations"]
 
 
 def check_starts(config: dict) -> None:
-    """Every ``start_from`` names a combination with the same model, and no chain of them
-    comes back to where it began; raises ValueError, one line, where one does not."""
+    """Every ``start_from`` names a combination, no chain of them comes back to where it
+    began, and each start is a search its follower can continue (the same
+    hyperparameters.CONTINUED, fewer generations); raises ValueError, one line, where not."""
     combos = config["combinations"]
-    defaults = {k: hyperparameters.DEFAULTS[k] for k in MODEL_SHAPE}
-    for name in combos:
-        start = start_from(config, name)
-        if start is None:
-            continue
-        where = f"config error at combinations.{name}.{hyperparameters.START_FROM}"
+    starts = {name: start for name in combos if (start := start_from(config, name)) is not None}
+    where = f"config error at combinations.{{}}.{hyperparameters.START_FROM}"
+    for name, start in starts.items():
         if start not in combos:
             others = ", ".join(n for n in combos if n != name) or "none: add it"
-            raise ValueError(f"{where}: {start!r} is no combination; use one of {others}")
+            raise ValueError(
+                f"{where.format(name)}: {start!r} is no combination; use one of {others}"
+            )
+    for name in starts:
+        chain = [name]
+        while (start := starts.get(chain[-1])) is not None:
+            if start in chain:
+                raise ValueError(f"{where.format(name)}: {' -> '.join([*chain, start])} is a cycle")
+            chain.append(start)
+    defaults = {k: hyperparameters.DEFAULTS[k] for k in (*hyperparameters.CONTINUED, "generations")}
+    for name, start in starts.items():
         mine = {**defaults, **combination(config, name)}
         theirs = {**defaults, **combination(config, start)}
-        if any(mine[k] != theirs[k] for k in MODEL_SHAPE):
+        differ = [k for k in hyperparameters.CONTINUED if mine[k] != theirs[k]]
+        if differ:
             raise ValueError(
-                f"{where}: {start} trains channels {theirs['channels']} and hidden "
-                f"{theirs['hidden']}, {name} channels {mine['channels']} and hidden "
-                f"{mine['hidden']}; a run can only start from a model of its own shape"
+                f"{where.format(name)}: {start} trains "
+                + ", ".join(f"{k} {theirs[k]}" for k in differ)
+                + f", {name} "
+                + ", ".join(f"{k} {mine[k]}" for k in differ)
+                + "; a run continues only a search of its own "
+                + ", ".join(hyperparameters.CONTINUED)
             )
-    for name in combos:  # every start is a combination now
-        chain = [name]
-        while (start := start_from(config, chain[-1])) is not None:
-            if start in chain:
-                raise ValueError(
-                    f"config error at combinations.{name}.{hyperparameters.START_FROM}: "
-                    f"{' -> '.join([*chain, start])} is a cycle"
-                )
-            chain.append(start)
+        if mine["generations"] <= theirs["generations"]:
+            raise ValueError(
+                f"{where.format(name)}: {start} trains {theirs['generations']} generations, "
+                f"{name} {mine['generations']}; a run's generations count from its start's "
+                f"first, so give {name} more than {theirs['generations']}"
+            )
 
 
 def is_image_path(value: str) -> bool:

@@ -46,15 +46,6 @@ def test_an_es_starts_at_zero_or_at_the_models_default_init(tiny_target, algorit
     np.testing.assert_array_equal(lecun.center, model.init_params(jax.random.PRNGKey(2), C, 32))
 
 
-@pytest.mark.parametrize("algorithm", ["pgpe", "adam"])
-def test_start_parameters_replace_init(tiny_target, algorithm):
-    """A start_from run's parameters are where an ES's center and adam's parameters begin,
-    whatever init says."""
-    hp = {**hyperparameters(algorithm), "hidden": 8, "init": "lecun"}
-    start = np.linspace(-0.1, 0.1, model.param_count(C, 8), dtype=np.float32)
-    np.testing.assert_array_equal(make_trainer(tiny_target, hp, start).center, start)
-
-
 def test_the_pool_holds_what_the_center_grows_from_its_start(tiny_target):
     """Known answer: after each generation exactly the drawn slot holds the new center grown
     `steps` from that generation's start: the seed in even generations, the slot's state in

@@ -127,9 +127,19 @@ BAD_CONFIGS = [
         "config error at combinations.a.start_from: a -> b -> c -> a is a cycle",
     ),
     (
-        {"combinations": {"a": {}, "b": {"hidden": 32, "start_from": "a"}}},
-        "config error at combinations.b.start_from: a trains channels 16 and hidden 128, b "
-        "channels 16 and hidden 32; a run can only start from a model of its own shape",
+        {"combinations": {"a": {}, "b": {"hidden": 32, "generations": 9, "start_from": "a"}}},
+        "config error at combinations.b.start_from: a trains hidden 128, b hidden 32; a run "
+        "continues only a search of its own algorithm, pop_size, channels, hidden",
+    ),
+    (
+        {"combinations": {"a": {}, "b": {"algorithm": "snes", "pop_size": 8, "start_from": "a"}}},
+        "config error at combinations.b.start_from: a trains algorithm pgpe, pop_size 4, b "
+        "algorithm snes, pop_size 8; a run continues only a search of its own algorithm, ",
+    ),
+    (
+        {"combinations": {"a": {}, "b": {"experiment": "regenerating", "start_from": "a"}}},
+        "config error at combinations.b.start_from: a trains 3 generations, b 3; a run's "
+        "generations count from its start's first, so give b more than 3",
     ),
     (
         {"combinations": {"a": {}, "b": {"grid": {"start_from": ["a"]}}}},
@@ -223,14 +233,18 @@ def test_a_grid_expands_to_a_combination_per_point_named_as_paramspace_names_the
     assert "--pop-size 4 " in runs["plain"]
 
 
-def test_a_run_with_start_from_trains_after_and_from_the_run_it_names(tmp_path):
+def test_a_run_with_start_from_trains_after_and_continues_the_run_it_names(tmp_path):
     config = {
         **TINY,
         "targets": {"lizard": "🦎"},
         "seeds": [1, 2],
         "combinations": {
             "growing": {},
-            "regenerating": {"experiment": "regenerating", "start_from": "growing"},
+            "regenerating": {
+                "experiment": "regenerating",
+                "generations": 5,
+                "start_from": "growing",
+            },
         },
     }
     proc = snakemake(tmp_path, "--dry-run", "--printshellcmds", config=config)
@@ -238,12 +252,15 @@ def test_a_run_with_start_from_trains_after_and_from_the_run_it_names(tmp_path):
     train = [line for line in proc.stdout.splitlines() if "nca_steps.steps.train" in line]
     assert len(train) == 4
     for seed in (1, 2):
-        start = f"results/runs/lizard/growing/seed{seed}/params.npy"
+        start = f"results/runs/lizard/growing/seed{seed}/state.npz"
         tuned = [line for line in train if f"/regenerating/seed{seed}/" in line]
-        assert len(tuned) == 1 and f"--start-params {start} " in tuned[0]
+        assert len(tuned) == 1 and f"--start-state {start} " in tuned[0]
         assert f"input: results/targets/lizard/target.npy, {start}" in proc.stdout
     growing = [line for line in train if "--params-out results/runs/lizard/growing/" in line]
-    assert len(growing) == 2 and not any("--start-params" in line for line in growing)
+    assert len(growing) == 2 and not any("--start-state" in line for line in growing)
+    for seed in (1, 2):  # every run keeps its final state, the one its followers continue
+        out = f"--state-out results/runs/lizard/growing/seed{seed}/state.npz "
+        assert sum(out in line for line in growing) == 1
 
 
 # Every key of the schema as `--config` gives it (Snakemake reads the parts of a list or mapping
@@ -263,7 +280,7 @@ COMMAND_LINE = {
     "hyperparameters": "{" + ", ".join(f"{k}: {v}" for k, v in TINY_HYPERPARAMETERS.items()) + "}",
     "seeds": "[1, 2]",
     "combinations": "{a: {pop_size: 6}, b: {grid: {lr: [0.1, 0.2]}}, c: null, "
-    "d: {experiment: persistent, start_from: a}}",
+    "d: {experiment: persistent, pop_size: 6, generations: 5, start_from: a}}",
     "training": "{threads: 1, gpus: 0, mem_mb: 1000, seconds_per_generation: 0.5, retries: 1, "
     "checkpoint_every: 5, log_every: 2}",
     "evaluation": "{horizon: 3, rollouts: 2, seed: 4}",

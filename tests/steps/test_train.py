@@ -123,45 +123,73 @@ def test_max_seconds_ends_a_run_early_with_its_outputs(target_file):
     assert (tmp / "timed.npy").exists() and not (tmp / "timed.ckpt.npz").exists()
 
 
-def test_a_run_with_start_params_starts_from_them(target_file):
-    """Fine-tuning: at a step size of 1e-9 the center stays where it started, at the start
-    parameters, where the same run without them stays at zero (PGPE's start)."""
-    tmp = target_file
-    assert run_module(TRAIN, *train_args(tmp, "first", 12)).returncode == 0
-    first = np.load(tmp / "first.npy")
-    tuned = run_module(
-        TRAIN,
-        *train_args(tmp, "tuned", 3, "--lr", "1e-9", "--start-params", str(tmp / "first.npy")),
-    )
-    assert tuned.returncode == 0, tuned.stderr
-    assert f"starting from {tmp / 'first.npy'}" in tuned.stderr
-    assert run_module(TRAIN, *train_args(tmp, "zero", 3, "--lr", "1e-9")).returncode == 0
-    np.testing.assert_allclose(np.load(tmp / "tuned.npy"), first, atol=1e-6)
-    np.testing.assert_allclose(np.load(tmp / "zero.npy"), 0, atol=1e-6)
-    assert np.abs(first).max() > 1e-3  # so the two differ
+def state_out(tmp, name: str) -> tuple[str, str]:
+    return "--state-out", str(tmp / f"{name}.state.npz")
 
 
-def test_start_params_of_another_model_are_one_line_error(target_file):
+@pytest.mark.parametrize(
+    "experiment", [("regenerating",), ("persistent", "--pool", "4")], ids=lambda e: e[0]
+)
+def test_continuing_a_growing_run_is_one_run_with_its_warmup(target_file, experiment):
+    """start_from carries the whole search on: growing for 6 generations, then continued to 9
+    under another objective, ends bit for bit where one run warming up for 6 does (a pool
+    starts fresh, as the warm-up leaves it)."""
     tmp = target_file
-    np.save(tmp / "short.npy", np.zeros(10, np.float32))
-    proc = run_module(TRAIN, *train_args(tmp, "s", 2, "--start-params", str(tmp / "short.npy")))
-    assert proc.returncode == 1
-    assert proc.stderr.strip() == (
-        f"error: start parameters {tmp / 'short.npy'} hold 10 values; channels 16 and hidden "
-        "128 take 8336"
+    mode = ("--experiment", *experiment)
+    assert run_module(TRAIN, *train_args(tmp, "grown", 6, *state_out(tmp, "grown"))).returncode == 0
+    start = str(tmp / "grown.state.npz")
+    going_on = run_module(TRAIN, *train_args(tmp, "on", 9, *mode, "--start-state", start))
+    assert going_on.returncode == 0, going_on.stderr
+    assert f"continuing the search of {start} at generation 6" in going_on.stderr
+    whole = run_module(TRAIN, *train_args(tmp, "whole", 9, *mode, "--warmup", "6"))
+    assert whole.returncode == 0, whole.stderr
+    np.testing.assert_array_equal(np.load(tmp / "on.npy"), np.load(tmp / "whole.npy"))
+    assert without_seconds(metrics(tmp / "on.csv")) == without_seconds(metrics(tmp / "whole.csv"))
+    grown = metrics(tmp / "grown.csv")
+    assert metrics(tmp / "on.csv")[:6] == grown  # the start's rows, its seconds too
+    with np.load(tmp / "grown.state.npz") as saved:
+        assert len(saved["metrics"]) == 6
+        np.testing.assert_array_equal(saved["center"], np.load(tmp / "grown.npy"))
+
+
+def test_a_start_state_that_does_not_fit_is_one_line_error(target_file):
+    tmp = target_file
+    start = str(tmp / "adam.state.npz")
+    assert (
+        run_module(
+            TRAIN, *train_args(tmp, "adam", 3, "--algorithm", "adam", *state_out(tmp, "adam"))
+        ).returncode
+        == 0
     )
-    assert not (tmp / "s.npy").exists() and not (tmp / "s.ckpt.npz").exists()
+    for extra, message in (
+        (
+            ("--generations", "5"),
+            f"start state {start} was trained with algorithm adam, this run with algorithm "
+            "pgpe; a run continues only a search of its own algorithm, pop_size, channels, "
+            "hidden",
+        ),
+        (
+            ("--algorithm", "adam", "--generations", "3"),
+            f"start state {start} has trained 3 generations, this run trains 3 in all; give it "
+            "more than 3",
+        ),
+    ):
+        proc = run_module(TRAIN, *train_args(tmp, "s", 2, "--start-state", start, *extra))
+        assert proc.returncode == 1
+        assert proc.stderr.strip() == f"error: {message}"
+        assert not (tmp / "s.npy").exists() and not (tmp / "s.ckpt.npz").exists()
 
 
 def test_a_checkpoint_resumes_only_with_its_own_start(target_file):
     tmp = target_file
-    for name, scale in (("one", 0.01), ("two", 0.02)):
-        np.save(tmp / f"{name}.start.npy", np.full(8336, scale, np.float32))
-    one = ("--start-params", str(tmp / "one.start.npy"))
+    for name, generations in (("one", 3), ("two", 4)):
+        made = run_module(TRAIN, *train_args(tmp, name, generations, *state_out(tmp, name)))
+        assert made.returncode == 0, made.stderr
+    one = ("--start-state", str(tmp / "one.state.npz"))
     assert run_module(TRAIN, *train_args(tmp, "straight", GENERATIONS, *one)).returncode == 0
     kill_at_first_checkpoint(tmp, "cut", GENERATIONS, *one)
     other = run_module(
-        TRAIN, *train_args(tmp, "cut", GENERATIONS, "--start-params", str(tmp / "two.start.npy"))
+        TRAIN, *train_args(tmp, "cut", GENERATIONS, "--start-state", str(tmp / "two.state.npz"))
     )
     assert other.returncode == 1
     assert other.stderr.strip().splitlines()[-1] == (

@@ -157,17 +157,17 @@ def hyperparameter_args(wildcards):
     return " ".join(f"{h.flag} {hp[h.name]}" for h in hyperparameters.HYPERPARAMETERS)
 
 
-def start_params(wildcards):
-    """The trained parameters a run starts from: those of the same target and seed in the
-    combination its start_from names; none (an empty list) without one."""
+def start_state(wildcards):
+    """The final state a run continues: that of the same target and seed in the combination
+    its start_from names; none (an empty list) without one."""
     start = workflow_config.start_from(config, wildcards.combination)
     if start is None:
         return []
-    return f"{run_dir(wildcards.target, start, wildcards.seed)}/params.npy"
+    return f"{run_dir(wildcards.target, start, wildcards.seed)}/state.npz"
 
 
 def start_args(wildcards, input):
-    return f"--start-params {input.start}" if input.start else ""
+    return f"--start-state {input.start}" if input.start else ""
 
 
 def train_runtime(wildcards, attempt):
@@ -178,7 +178,10 @@ def train_runtime(wildcards, attempt):
     per_generation = training.get("seconds_per_generation") or job_time.seconds_per_generation(
         hp["pop_size"], hyperparameters.rollout_steps(hp), side * side, training["threads"]
     )
-    return job_time.train_minutes(hp["generations"], per_generation, attempt, hp["max_seconds"])
+    generations = hp["generations"] - workflow_config.started_generations(
+        config, wildcards.combination
+    )
+    return job_time.train_minutes(generations, per_generation, attempt, hp["max_seconds"])
 
 
 def evaluation_mem_mb(wildcards):
@@ -220,7 +223,7 @@ def run_caption(wildcards):
     ]
     start = workflow_config.start_from(config, wildcards.combination)
     if start is not None:
-        parts.append(f"started from {start}'s run")
+        parts.append(f"continues {start}'s run")
     settings = "; ".join(part for part in parts if part)
     return f"{wildcards.target} / {wildcards.combination} / seed {wildcards.seed} ({settings})"
 
