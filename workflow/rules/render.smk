@@ -13,7 +13,7 @@ rule render_gif:
             "{animation} animation",
         ),
     params:
-        run=run_caption,
+        title=lambda wildcards: f"{wildcards.animation}: {run_caption(wildcards)}",
         zoom=config["render"]["zoom"],
         fps=config["render"]["fps"],
     conda:
@@ -30,7 +30,7 @@ rule render_gif:
         step(
             "render_gif",
             "--frames {input} --gif-out {output.gif} "
-            "--html-out {output.html} --title '{wildcards.animation}: {params.run}' "
+            "--html-out {output.html} --title {params.title:q} "
             "--zoom {params.zoom} --fps {params.fps} > {log} 2>&1"
         )
 
@@ -107,6 +107,7 @@ rule plot_curve:
         ),
     params:
         run=run_caption,
+        title=run_title,
     conda:
         "../envs/nca-steps.yaml"
     log:
@@ -120,8 +121,7 @@ rule plot_curve:
     shell:
         step(
             "plot_curve",
-            "--metrics {input} --title '{wildcards.target} / "
-            "{wildcards.combination} / seed {wildcards.seed}' --png-out {output} > {log} 2>&1"
+            "--metrics {input} --title {params.title:q} --png-out {output} > {log} 2>&1"
         )
 
 
