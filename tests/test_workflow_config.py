@@ -12,7 +12,7 @@ import sys
 import pytest
 import yaml
 
-from nca_steps import hyperparameters, workflow_config
+from nca_steps import hyperparameters, job_time, workflow_config
 from tests.conftest import ROOT
 from tests.workflow import TINY, planned_jobs, snakemake
 
@@ -246,6 +246,7 @@ def test_a_run_with_start_from_trains_after_and_continues_the_run_it_names(tmp_p
                 "start_from": "growing",
             },
         },
+        "training": {"seconds_per_generation": 600},
     }
     proc = snakemake(tmp_path, "--dry-run", "--printshellcmds", config=config)
     assert proc.returncode == 0, proc.stderr
@@ -261,6 +262,16 @@ def test_a_run_with_start_from_trains_after_and_continues_the_run_it_names(tmp_p
     for seed in (1, 2):  # every run keeps its final state, the one its followers continue
         out = f"--state-out results/runs/lizard/growing/seed{seed}/state.npz "
         assert sum(out in line for line in growing) == 1
+    # a scheduler is asked for the time of the 2 generations it adds, not of all 5
+    minutes = {
+        name: {
+            int(m)
+            for m in re.findall(rf"combination={name}, .*\n.*runtime=(\d+), gpu=", proc.stdout)
+        }
+        for name in ("growing", "regenerating")
+    }
+    expected = {n: job_time.train_minutes(g, 600) for n, g in (("growing", 3), ("regenerating", 2))}
+    assert minutes == {n: {m} for n, m in expected.items()}, proc.stdout
 
 
 # Every key of the schema as `--config` gives it (Snakemake reads the parts of a list or mapping
