@@ -13,6 +13,7 @@ rule render_gif:
             "{animation} animation",
         ),
     params:
+        run=run_caption,  # for the report's caption
         title=lambda wildcards: f"{wildcards.animation}: {run_caption(wildcards)}",
         zoom=config["render"]["zoom"],
         fps=config["render"]["fps"],
@@ -45,7 +46,7 @@ rule build_viewer:
             "results/runs/{target}/{combination}/seed{seed}/viewer.html", "viewer", "live viewer"
         ),
     params:
-        run=run_caption,
+        run=run_caption,  # for the report's caption
         title=run_title,
         channels=setting("channels"),
         hidden=setting("hidden"),
@@ -106,7 +107,7 @@ rule plot_curve:
             "training curve",
         ),
     params:
-        run=run_caption,
+        run=run_caption,  # for the report's caption
         title=run_title,
     conda:
         "../envs/nca-steps.yaml"
@@ -135,7 +136,7 @@ rule plot_evaluation:
             "evaluation",
         ),
     params:
-        run=run_caption,
+        run=run_caption,  # for the report's caption
         title=run_title,
     conda:
         "../envs/nca-steps.yaml"
