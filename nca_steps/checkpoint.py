@@ -43,18 +43,17 @@ def saved_environment(arrays: dict[str, np.ndarray]) -> dict[str, Any] | None:
 
 
 def read(
-    path: str | os.PathLike, remedy: str = RESTART
+    path: str | os.PathLike, remedy: str = RESTART, what: str = "checkpoint"
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """A checkpoint's settings and arrays; raises StepError, one line ending in ``remedy``, if
-    it is unreadable."""
+    """A checkpoint's (or a final state's: the same format) settings and arrays; raises
+    StepError, one line calling the file ``what`` and ending in ``remedy``, if it is
+    unreadable."""
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
         return json.loads(str(arrays.pop("settings"))), arrays
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
-        raise StepError(
-            f"checkpoint {path} is unreadable ({type(err).__name__}); {remedy}"
-        ) from err
+        raise StepError(f"{what} {path} is unreadable ({type(err).__name__}); {remedy}") from err
 
 
 def load(

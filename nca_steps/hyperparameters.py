@@ -138,7 +138,8 @@ HYPERPARAMETERS = (
         "zero",
         "where an ES starts its center: zero (the notebook's) or lecun (flax's default init of "
         "the model, LeCun-normal first layer and zero last layer, drawn from the seed; adam "
-        "always starts there)",
+        "always starts there; PGPE from there at width 128 dies in its first generations, "
+        "docs/training.md)",
         choices=("zero", "lecun"),
     ),
     Hyperparameter(

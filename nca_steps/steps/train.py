@@ -180,7 +180,7 @@ def start_state(path: str, trainer: Trainer, hp: dict) -> dict[str, np.ndarray]:
     hyperparameters.CONTINUED settings and fewer than ``hp["generations"]`` generations, else
     StepError (one line). A pool of grown states is carried where it has this run's size, else
     this run starts its own."""
-    settings, arrays = checkpoint.read(path, "train its run again")
+    settings, arrays = checkpoint.read(path, "train its run again", "start state")
     differ = [k for k in hyperparameters.CONTINUED if settings.get(k) != hp[k]]
     if differ:
         theirs = ", ".join(f"{k} {settings.get(k)}" for k in differ)

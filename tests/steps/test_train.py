@@ -178,6 +178,13 @@ def test_a_start_state_that_does_not_fit_is_one_line_error(target_file):
         assert proc.returncode == 1
         assert proc.stderr.strip() == f"error: {message}"
         assert not (tmp / "s.npy").exists() and not (tmp / "s.ckpt.npz").exists()
+    broken = tmp / "broken.state.npz"
+    broken.write_bytes(b"not an npz")
+    proc = run_module(TRAIN, *train_args(tmp, "s", 2, "--start-state", str(broken)))
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        f"error: start state {broken} is unreadable (ValueError); train its run again"
+    )
 
 
 def test_a_checkpoint_resumes_only_with_its_own_start(target_file):
