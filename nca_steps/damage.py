@@ -56,3 +56,13 @@ def erase_disc(x: jax.Array, centre: jax.Array, radius: float) -> jax.Array:
     cols = jnp.arange(x.shape[1], dtype=jnp.float32)[None, :] + 0.5
     inside = jnp.square(rows - centre[0]) + jnp.square(cols - centre[1]) <= radius * radius
     return jnp.where(inside[..., None], 0.0, x)
+
+
+def erase_quadrant_discs(states: np.ndarray | jax.Array, target: np.ndarray) -> jax.Array:
+    """Erase the evaluation's disc from each grown state (rollouts, H, W, C): rollout ``i`` at
+    the middle of the opaque box's quadrant ``i % 4``."""
+    centres = quadrant_centres(target)
+    radius = disc_radius(target)
+    return jnp.stack(
+        [erase_disc(x, np.array(centres[i % 4]), radius) for i, x in enumerate(states)]
+    )

@@ -33,14 +33,15 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jax
 import numpy as np
 
 from nca_steps.cli import read_text
-from nca_steps.damage import disc_radius, erase_disc, quadrant_centres
 from nca_steps.errors import StepError
+
+if TYPE_CHECKING:  # the steps that only read evaluations (summarize, plot_evaluation) skip
+    import jax  # JAX's import, a second of CPU a job
 
 HORIZON_MULTIPLES = (1, 3, 10)  # x the training steps
 ROTATION_ANGLE = math.pi / 2
@@ -64,16 +65,6 @@ def mse_at_horizons(mse: np.ndarray, steps: int) -> dict[str, float]:
         for k in HORIZON_MULTIPLES
         if k * steps < mse.shape[1]
     }
-
-
-def damage(states: np.ndarray | jax.Array, target: np.ndarray) -> jax.Array:
-    """Erase the evaluation's disc from each grown state (rollouts, H, W, C): rollout ``i`` at
-    the middle of the opaque box's quadrant ``i % 4``."""
-    centres = quadrant_centres(target)
-    radius = disc_radius(target)
-    return jax.numpy.stack(
-        [erase_disc(x, np.array(centres[i % 4]), radius) for i, x in enumerate(states)]
-    )
 
 
 def rotated(grid: np.ndarray | jax.Array) -> np.ndarray:

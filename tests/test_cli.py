@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 
 import numpy as np
 import pytest
 
-from nca_steps.cli import POSITIVE_INT, Range, StepParser
+from nca_steps.cli import POSITIVE_INT, Range, StepParser, run_step
 from nca_steps.metrics import write_imported_metrics, write_metrics
 from tests.conftest import run_module
 
@@ -204,13 +205,30 @@ CASES = [
 ]  # fmt: skip
 
 
+def assert_one_line_error(returncode: int, stderr: str, message: str, folder) -> None:
+    assert returncode == 1, stderr
+    assert stderr.count("\n") == 1 and stderr.startswith("error: "), stderr
+    assert message in stderr
+    assert not OUTPUTS & {p.name for p in folder.iterdir()}
+
+
 @pytest.mark.parametrize(("step", "args", "message"), CASES)
-def test_bad_input_is_one_line(inputs, step, args, message):
+def test_bad_input_is_one_line(inputs, monkeypatch, capsys, step, args, message):
+    """In this process (a subprocess each costs seconds of JAX's import): the step's ``main``
+    as its ``python -m`` entry point runs it, through :func:`run_step`."""
+    main = importlib.import_module(f"nca_steps.steps.{step}").main
+    monkeypatch.chdir(inputs)
+    with pytest.raises(SystemExit) as stop:
+        run_step(lambda: main(args))
+    assert_one_line_error(stop.value.code, capsys.readouterr().err, message, inputs)
+
+
+@pytest.mark.parametrize("step", sorted({step for step, _, _ in CASES}))
+def test_each_step_run_as_a_module_refuses_in_one_line(inputs, step):
+    """Each step's ``python -m`` entry point, for the first of its cases above."""
+    args, message = next((a, m) for s, a, m in CASES if s == step)
     proc = run_module(f"nca_steps.steps.{step}", *args, cwd=inputs)
-    assert proc.returncode == 1, proc.stderr
-    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: "), proc.stderr
-    assert message in proc.stderr
-    assert not OUTPUTS & {p.name for p in inputs.iterdir()}
+    assert_one_line_error(proc.returncode, proc.stderr, message, inputs)
 
 
 def test_population_that_does_not_divide_the_devices_is_one_line(inputs):

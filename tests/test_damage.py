@@ -5,6 +5,7 @@ import pytest
 from nca_steps.damage import (
     disc_radius,
     erase_disc,
+    erase_quadrant_discs,
     opaque_box,
     quadrant_centres,
     random_centre,
@@ -48,3 +49,17 @@ def test_random_centres_stay_in_the_box():
     rows, cols = np.asarray(centres).T
     assert 2 <= rows.min() and rows.max() <= 10 and 4 <= cols.min() and cols.max() <= 20
     assert rows.std() > 2 and cols.std() > 4  # spread over the box, not one point
+
+
+def test_the_evaluation_erases_quadrant_i_mod_4_of_rollout_i():
+    target = box_target(4, 20, 6, 18)  # 16 rows x 12 columns
+    states = np.ones((6, 20, 24, 8), np.float32)
+    damaged = np.asarray(erase_quadrant_discs(states, target))
+    centres = quadrant_centres(target)
+    for i, state in enumerate(damaged):
+        erased = state[..., 0] == 0
+        assert (state[erased] == 0).all() and (state[~erased] == 1).all()
+        rows, cols = np.nonzero(erased)
+        assert (rows.mean() + 0.5, cols.mean() + 0.5) == pytest.approx(centres[i % 4], abs=0.01)
+        assert erased.sum() == pytest.approx(16 * 12 / 4, rel=0.15)
+    np.testing.assert_array_equal(damaged[4], damaged[0])

@@ -1,9 +1,10 @@
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
-from nca_steps.damage import quadrant_centres
 from nca_steps.errors import StepError
 from nca_steps.evaluation import (
     HORIZON_MULTIPLES,
@@ -11,7 +12,6 @@ from nca_steps.evaluation import (
     ROTATION_TURNS,
     SUMMARY_COLUMNS,
     TARGET_FREE,
-    damage,
     damage_report,
     drift,
     load_evaluation,
@@ -34,26 +34,6 @@ def test_summary_columns_are_named_after_the_multiples():
     assert [summary_column(k) for k in HORIZON_MULTIPLES] == [
         "mse_1x_vs_empty", "mse_3x_vs_empty", "mse_10x_vs_empty"
     ]  # fmt: skip
-
-
-def box_target() -> np.ndarray:
-    target = np.zeros((24, 24, 4), np.float32)
-    target[4:20, 6:18] = 0.5  # a 16 x 12 opaque box
-    return target
-
-
-def test_damage_erases_quadrant_i_mod_4_of_rollout_i():
-    target = box_target()
-    states = np.ones((6, 24, 24, 8), np.float32)
-    damaged = np.asarray(damage(states, target))
-    centres = quadrant_centres(target)
-    for i, state in enumerate(damaged):
-        erased = state[..., 0] == 0
-        assert (state[erased] == 0).all() and (state[~erased] == 1).all()
-        rows, cols = np.nonzero(erased)
-        assert (rows.mean() + 0.5, cols.mean() + 0.5) == pytest.approx(centres[i % 4], abs=0.01)
-        assert erased.sum() == pytest.approx(16 * 12 / 4, rel=0.15)
-    np.testing.assert_array_equal(damaged[4], damaged[0])
 
 
 def test_damage_report_of_known_numbers():
@@ -120,3 +100,15 @@ def test_an_evaluation_from_before_the_target_free_measures_asks_for_a_rerun(tmp
     (tmp_path / "e.json").write_text(json.dumps(older))
     with pytest.raises(StepError, match=r"\(no 'drift'\) \(an older evaluate step's\? rerun: "):
         load_evaluation(tmp_path / "e.json")
+
+
+def test_reading_evaluations_needs_no_jax():
+    """The steps that only read evaluations (summarize, plot_evaluation) leave JAX unimported:
+    its import is about a second of CPU in every such job."""
+    code = (
+        "import sys, nca_steps.steps.summarize, nca_steps.steps.plot_evaluation; "
+        "print('jax' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "False"

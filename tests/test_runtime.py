@@ -59,7 +59,7 @@ def test_the_compile_level_changes_no_bit_of_a_training_run(tmp_path):
             "--params-out", f"{out}.npy", "--metrics-out", f"{out}.csv",
             "--checkpoint", f"{out}.npz", "--generations", "4", "--pop-size", "4",
             "--steps", "4", "--loss-every", "2", "--hidden", "8", "--later-losses", "1",
-            "--experiment", "regenerating", "--warmup", "2",
+            "--experiment", "regenerating",
             env={"XLA_FLAGS": f"--xla_backend_optimization_level={level}"},
         )  # fmt: skip
         assert proc.returncode == 0, proc.stderr

@@ -21,10 +21,9 @@ from PIL import Image
 
 from nca_steps import hyperparameters
 from nca_steps.cli import POSITIVE_INT, Range, load_npy, parser, run_step
-from nca_steps.damage import disc_radius, quadrant_centres
+from nca_steps.damage import disc_radius, erase_quadrant_discs, quadrant_centres
 from nca_steps.evaluation import (
     ROTATION_ANGLE,
-    damage,
     damage_report,
     drift,
     mse_at_horizons,
@@ -104,7 +103,7 @@ def grow_all(
 
     keys = jax.random.split(jax.random.PRNGKey(args.seed), args.rollouts)
     grown, growth, turned = rollouts(keys)
-    damaged = repair(keys, damage(grown, target))
+    damaged = repair(keys, erase_quadrant_discs(grown, target))
     undamaged = repair(keys, grown)
     rgba = {"growth": growth, "damaged": damaged, "undamaged": undamaged, "rotated": turned}
     return {k: np.asarray(v) for k, v in rgba.items()}
