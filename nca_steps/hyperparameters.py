@@ -123,7 +123,8 @@ HYPERPARAMETERS = (
         0,
         "evolution strategies: a pool of this many grown states (the Distill article's "
         "persistence trick; 0: none): every other generation grows from one of them instead "
-        "of the seed, and the center's result replaces it",
+        "of the seed, and the center's result replaces it, so they age; one generation in 16 "
+        "puts a fresh one in",
         Range(int, minimum=0, maximum=4096),
     ),
     Hyperparameter(

@@ -54,15 +54,17 @@ class Trainer(Protocol):
 
 
 POOL_KEY = 2**31 - 2  # folded into a generation's key to draw its pool slot
+RESEED_EVERY = 16  # one fresh state per 8 advanced ones, as Distill's batch of 8 holds one seed
 
 
 class Pool:
     """The Distill article's pool of grown states, for an evolution strategy. Every other
     generation (the odd ones) starts all its rollouts from one slot, drawn from the generation's
-    key, instead of from the seed; after each generation the center, grown ``steps`` from that
-    start (or from the seed, into a drawn slot), replaces the slot, so the pool holds what the
-    model grows and the search learns to keep it. A dead or non-finite state goes back to the
-    seed. Starts as ``size`` seeds."""
+    key, instead of from the seed, and the center grown ``steps`` from it replaces the slot: so
+    the pool's states age, and the search learns to keep what the model grows for many times
+    its training steps. One generation in ``RESEED_EVERY`` also puts the center grown from the
+    seed into a drawn slot, as the article puts one seed in each batch of 8. A dead or
+    non-finite state goes back to the seed. Starts as ``size`` seeds."""
 
     def __init__(self, size: int, seed: jax.Array, grow: Callable) -> None:
         self.seed = np.asarray(seed)
@@ -74,7 +76,13 @@ class Pool:
         slot = int(jax.random.randint(jax.random.fold_in(key, POOL_KEY), (), 0, len(self.states)))
         return slot, (self.states[slot] if index % 2 else None)
 
-    def update(self, slot: int, start: np.ndarray | None, center: jax.Array, key: jax.Array):
+    def update(
+        self, slot: int, start: np.ndarray | None, center: jax.Array, key: jax.Array, index: int
+    ) -> None:
+        """After generation ``index``: the slot advanced (odd), reseeded (every
+        ``RESEED_EVERY``-th), else left as it is."""
+        if start is None and index % RESEED_EVERY:
+            return
         grown = np.asarray(self.grow(center, self.seed if start is None else start, key))
         usable = np.isfinite(grown).all() and not bool(is_dead(grown))
         self.states[slot] = grown if usable else self.seed
@@ -105,7 +113,7 @@ class EvolutionTrainer:
         slot, start = self.pool.draw(key, index)
         fitness = self.fitness(self.solver.ask(), key, start)
         self.solver.tell(fitness)
-        self.pool.update(slot, start, self.solver.center, key)
+        self.pool.update(slot, start, self.solver.center, key, index)
         return -fitness
 
     @property
