@@ -75,6 +75,8 @@ class Hyperparameter:
             raise StepError(f"{self.name} {value!r} is invalid; use {valid}")
 
 
+POOL_RESEED_EVERY = 16  # one fresh pool state per 8 advanced: Distill's batch of 8 holds one seed
+
 HYPERPARAMETERS = (
     Hyperparameter(
         "algorithm",
@@ -123,8 +125,8 @@ HYPERPARAMETERS = (
         0,
         "evolution strategies: a pool of this many grown states (the Distill article's "
         "persistence trick; 0: none): every other generation grows from one of them instead "
-        "of the seed, and the center's result replaces it, so they age; one generation in 16 "
-        "puts a fresh one in",
+        "of the seed, and the center's result replaces it, so they age; one generation in "
+        f"{POOL_RESEED_EVERY} puts a fresh one in",
         Range(int, minimum=0, maximum=4096),
     ),
     Hyperparameter(

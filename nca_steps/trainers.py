@@ -54,7 +54,6 @@ class Trainer(Protocol):
 
 
 POOL_KEY = 2**31 - 2  # folded into a generation's key to draw its pool slot
-RESEED_EVERY = 16  # one fresh state per 8 advanced ones, as Distill's batch of 8 holds one seed
 
 
 class Pool:
@@ -62,8 +61,9 @@ class Pool:
     generation (the odd ones) starts all its rollouts from one slot, drawn from the generation's
     key, instead of from the seed, and the center grown ``steps`` from it replaces the slot: so
     the pool's states age, and the search learns to keep what the model grows for many times
-    its training steps. One generation in ``RESEED_EVERY`` also puts the center grown from the
-    seed into a drawn slot, as the article puts one seed in each batch of 8. A dead or
+    its training steps. One generation in ``POOL_RESEED_EVERY`` (nca_steps/hyperparameters.py)
+    also puts the center grown from the seed into a drawn slot, as the article puts one seed in
+    each batch of 8. A dead or
     non-finite state goes back to the seed. Starts as ``size`` seeds."""
 
     def __init__(self, size: int, seed: jax.Array, grow: Callable) -> None:
@@ -80,8 +80,8 @@ class Pool:
         self, slot: int, start: np.ndarray | None, center: jax.Array, key: jax.Array, index: int
     ) -> None:
         """After generation ``index``: the slot advanced (odd), reseeded (every
-        ``RESEED_EVERY``-th), else left as it is."""
-        if start is None and index % RESEED_EVERY:
+        ``POOL_RESEED_EVERY``-th), else left as it is."""
+        if start is None and index % hyperparameters.POOL_RESEED_EVERY:
             return
         grown = np.asarray(self.grow(center, self.seed if start is None else start, key))
         usable = np.isfinite(grown).all() and not bool(is_dead(grown))

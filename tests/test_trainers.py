@@ -12,10 +12,10 @@ from nca_steps.hyperparameters import (
     DEFAULTS,
     EXPERIMENTS,
     HYPERPARAMETERS,
+    POOL_RESEED_EVERY,
     check,
 )
 from nca_steps.trainers import (
-    RESEED_EVERY,
     EvolutionTrainer,
     GradientTrainer,
     make_trainer,
@@ -50,12 +50,12 @@ def test_an_es_starts_at_zero_or_at_the_models_default_init(tiny_target, algorit
 def test_the_pool_holds_what_the_center_grows_from_its_start(tiny_target):
     """Known answer: after an odd generation exactly the drawn slot holds the new center grown
     `steps` from the slot's state; after an even one, the center grown from the seed in every
-    RESEED_EVERY-th generation, else the pool is as it was."""
+    POOL_RESEED_EVERY-th generation, else the pool is as it was."""
     hp = {**hyperparameters("snes"), "hidden": 32, "init": "lecun", "pool": 3}
     trainer = make_trainer(tiny_target, hp)
     seed = np.asarray(model.seed_grid(*tiny_target.shape[:2], C))
     assert (trainer.get_state()["pool"] == seed).all()
-    for index in (0, 1, 2, 3, RESEED_EVERY):
+    for index in (0, 1, 2, 3, POOL_RESEED_EVERY):
         key = jax.random.PRNGKey(10 + index)
         before = trainer.get_state()["pool"]
         slot, start = trainer.pool.draw(key, index)
