@@ -19,7 +19,7 @@ PREPARE = [
 ]  # fmt: skip
 EVALUATE = [
     "--metrics-out", "e.json", "--frames-out", "f.npz", "--damage-frames-out", "d.npz",
-    "--grown-out", "g.png",
+    "--grown-out", "g.png", "--at-horizon-out", "h.png",
 ]  # fmt: skip
 OUTPUTS = {
     "p.npy",
@@ -29,6 +29,7 @@ OUTPUTS = {
     "f.npz",
     "d.npz",
     "g.png",
+    "h.png",
     "o.gif",
     "o.png",
     "o.json",
@@ -165,18 +166,18 @@ CASES = [
         "evaluation evaluation.json is not an evaluate step's JSON",
     ),
     (
-        "plot_overview", ["--target", "a", "x.png", "--run", "b", "c", "y.png", "--png-out",
-                          "o.png"],
+        "plot_overview", ["--target", "a", "x.png", "--run", "b", "c", "y.png", "z.png",
+                          "--horizon", "10", "--png-out", "o.png"],
         "run b / c has no target row; targets: a",
     ),
     (
-        "plot_overview", ["--target", "a", "x.png", "--run", "a", "c", "y.png", "--run", "a",
-                          "c", "z.png", "--png-out", "o.png"],
+        "plot_overview", ["--target", "a", "x.png", "--run", "a", "c", "y.png", "z.png", "--run",
+                          "a", "c", "z.png", "y.png", "--horizon", "10", "--png-out", "o.png"],
         "run a / c is given twice",
     ),
     (
-        "plot_overview", ["--target", "a", "x.png", "--run", "a", "c", "y.png", "--png-out",
-                          "o.png"],
+        "plot_overview", ["--target", "a", "x.png", "--run", "a", "c", "y.png", "z.png",
+                          "--horizon", "10", "--png-out", "o.png"],
         "preview x.png does not exist",
     ),
     # import_reference

@@ -16,7 +16,7 @@ PREPARE_ARGS = ["--image", "i", "--target-out", "t", "--preview-out", "p", "--in
 TRAIN_ARGS = ["--target", "t", "--params-out", "p", "--metrics-out", "m", "--checkpoint", "c"]
 EVALUATE_ARGS = [
     "--params", "p", "--target", "t", "--metrics-out", "m", "--frames-out", "f",
-    "--damage-frames-out", "d", "--grown-out", "g",
+    "--damage-frames-out", "d", "--grown-out", "g", "--at-horizon-out", "h",
 ]  # fmt: skip
 
 

@@ -95,24 +95,32 @@ def test_all_outputs(done):
     assert source["source"] == "shipped" and source["emoji"] == "🦎"
 
 
-def test_overview_has_a_row_per_target_and_a_column_per_combination(done):
-    """Each tile of the overview is exactly the picture of its (target, combination)."""
+def test_overview_has_a_row_per_target_and_two_columns_per_combination(done):
+    """Each tile of the overview is exactly the picture of its (target, combination): grown to
+    the training steps, then to the evaluation's horizon."""
     overview = Image.open(done / "results" / "overview.png").convert("RGB")
     targets, combinations = ["lizard", "disc"], ["base"]
     pictures = [
         [done / "results" / "targets" / t / "preview.png"]
-        + [done / "results" / "runs" / t / c / "seed1" / "grown.png" for c in combinations]
+        + [
+            done / "results" / "runs" / t / c / "seed1" / name
+            for c in combinations
+            for name in ("grown.png", "at_horizon.png")
+        ]
         for t in targets
     ]
     loaded = [[Image.open(p).convert("RGB") for p in row] for row in pictures]
-    grid = plot_overview.layout(targets, ["target", *combinations], loaded)
-    assert overview.size == plot_overview.tile_origin(2, 2, grid)
+    titles = plot_overview.titles(combinations, TINY["evaluation"]["horizon"])
+    assert titles == ["target", "base", "base at 2x"]
+    grid = plot_overview.layout(targets, titles, loaded)
+    assert overview.size == plot_overview.tile_origin(2, 3, grid)
     for r, row in enumerate(loaded):
         for c, picture in enumerate(row):
             x, y = plot_overview.tile_origin(r, c, grid)
             shown = overview.crop((x, y, x + picture.width, y + picture.height))
             assert np.array_equal(np.asarray(shown), np.asarray(picture)), (r, c)
     assert not np.array_equal(np.asarray(loaded[0][1]), np.asarray(loaded[1][1]))
+    assert not np.array_equal(np.asarray(loaded[0][1]), np.asarray(loaded[0][2]))
 
 
 def test_summary_table(done):

@@ -101,29 +101,36 @@ def test_summary_has_the_target_free_measures_for_every_run(done):
 def test_overview_puts_the_articles_row_under_its_experiments(done):
     overview = Image.open(done / "results" / "overview.png").convert("RGB")
     targets = ["lizard", "article-lizard"]
-    titles = ["target", "base", "persistent", "regenerating"]
-    path = lambda t, c: done / "results" / "runs" / t / c / "seed0" / "grown.png"  # noqa: E731
+    combinations = ["base", "persistent", "regenerating"]
+    names = ("grown.png", "at_horizon.png")
+    run = lambda t, c, seed: done / "results" / "runs" / t / c / seed  # noqa: E731
     pictures = {
-        ("lizard", "base"): done / "results/runs/lizard/base/seed1/grown.png",
-        **{("article-lizard", c): path("article-lizard", c) for c in titles[2:]},
+        **{("lizard", "base", n): run("lizard", "base", "seed1") / n for n in names},
+        **{
+            ("article-lizard", c, n): run("article-lizard", c, "seed0") / n
+            for c in combinations[1:]
+            for n in names
+        },
     }
     loaded = {k: Image.open(p).convert("RGB") for k, p in pictures.items()}
     previews = [Image.open(done / f"results/targets/{t}/preview.png") for t in targets]
-    rows = [[preview, *(p for (t, _), p in loaded.items() if t == target)]
+    rows = [[preview, *(p for (t, _, _), p in loaded.items() if t == target)]
             for target, preview in zip(targets, previews, strict=True)]  # fmt: skip
+    titles = plot_overview.titles(combinations, TINY["evaluation"]["horizon"])
     grid = plot_overview.layout(targets, titles, rows)
     assert grid.heights[0] < grid.heights[1]  # each row as high as its own pictures
-    assert overview.size == plot_overview.tile_origin(2, 4, grid)
+    assert overview.size == plot_overview.tile_origin(2, 7, grid)
+    tiles = [(c, n) for c in combinations for n in names]
     for r, target in enumerate(targets):
-        for c, combination in enumerate(titles[1:], start=1):
-            x, y = plot_overview.tile_origin(r, c, grid)
+        for col, (combination, name) in enumerate(tiles, start=1):
+            x, y = plot_overview.tile_origin(r, col, grid)
             shown = np.asarray(overview.crop((x, y, x + grid.width, y + grid.heights[r])))
-            picture = loaded.get((target, combination))
+            picture = loaded.get((target, combination, name))
             if picture is None:  # no such run: a blank tile
-                assert (shown == 255).all(), (target, combination)
+                assert (shown == 255).all(), (target, combination, name)
             else:
                 w, h = picture.size
-                assert np.array_equal(shown[:h, :w], np.asarray(picture)), (target, combination)
+                assert np.array_equal(shown[:h, :w], np.asarray(picture)), (target, name)
 
 
 def test_viewer_index_and_report_label_the_articles_models(done, chromium, tmp_path):

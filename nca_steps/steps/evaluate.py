@@ -4,7 +4,8 @@ Writes the loss per step and summary numbers (JSON: the training-style loss, the
 and 10 x the training steps, the damage and rotation tests and the target-free drift and
 repair gap of nca_steps/evaluation.py), the
 first rollout's RGBA frames of its growth and of its damage and repair (for the GIFs) and its
-picture at the training horizon (for the overview). Works on any flat parameter vector,
+pictures at the training horizon and at the evaluation's (for the overview: what it grew, and
+what it holds). Works on any flat parameter vector,
 including one saved from the notebook.
 """
 
@@ -64,6 +65,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "damaged and its repair (2 x steps + 2 frames)",
     )
     p.add_argument("--grown-out", required=True, help=".png of the first rollout at --steps")
+    p.add_argument(
+        "--at-horizon-out", required=True, help=".png of the first rollout at --horizon x --steps"
+    )
     hyperparameters.add_arguments(p, hyperparameters.ROLLOUT)
     return p.parse_args(argv)
 
@@ -160,8 +164,9 @@ def main(argv: list[str] | None = None) -> None:
     save_frames(
         args.damage_frames_out, np.concatenate([first[: args.steps + 1], rgba["damaged"][0]])
     )
-    with atomic_path(args.grown_out) as tmp:
-        Image.fromarray(to_uint8(to_rgb(first[args.steps]), 4)).save(tmp, "PNG")
+    for path, frame in ((args.grown_out, args.steps), (args.at_horizon_out, -1)):
+        with atomic_path(path) as tmp:
+            Image.fromarray(to_uint8(to_rgb(first[frame]), 4)).save(tmp, "PNG")
     print(f"loss {training_style.mean():.5f} (empty grid {empty:.5f})")
 
 

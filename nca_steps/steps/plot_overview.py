@@ -1,5 +1,6 @@
-"""Step ``plot_overview``: targets beside grown results; a row per target, a column per
-combination (in the order runs name them), a blank tile where a target has no such run.
+"""Step ``plot_overview``: targets beside grown results; a row per target, two columns per
+combination (in the order runs name them): its picture at the training steps, what it grew,
+and at the evaluation's horizon, what it holds to; a blank tile where a target has no such run.
 
 Drawn with Pillow as a grid of equal tiles, each picture pasted at its own pixel size (never
 resampled), with the names in a margin: every tile is exactly the picture it stands for.
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
 
-from nca_steps.cli import parser, run_step
+from nca_steps.cli import POSITIVE_INT, parser, run_step
 from nca_steps.errors import StepError
 from nca_steps.files import atomic_path
 from nca_steps.images import read_rgba
@@ -28,8 +29,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a row: the target's name and preview",
     )  # fmt: skip
     p.add_argument(
-        "--run", nargs=3, action="append", required=True,
-        metavar=("TARGET", "COMBINATION", "GROWN_PNG"), help="a tile: a run's grown picture",
+        "--run", nargs=4, action="append", required=True,
+        metavar=("TARGET", "COMBINATION", "GROWN_PNG", "AT_HORIZON_PNG"),
+        help="two tiles: a run's picture at the training steps and at the horizon",
+    )  # fmt: skip
+    p.add_argument(
+        "--horizon", type=POSITIVE_INT.parse, required=True,
+        help="x the training steps of the second pictures (the evaluation's), for the titles",
     )  # fmt: skip
     p.add_argument("--png-out", required=True)
     return p.parse_args(argv)
@@ -65,38 +71,44 @@ def layout(targets: list[str], titles: list[str], rows: list[list[Image.Image]])
 
 
 def columns(runs: list[list[str]]) -> list[str]:
-    """The combinations of ``runs`` (target, combination, picture), each once, as first named."""
-    return list(dict.fromkeys(combination for _, combination, _ in runs))
+    """The combinations of ``runs`` (target, combination, pictures...), each once, as first
+    named."""
+    return list(dict.fromkeys(run[1] for run in runs))
 
 
-def overview(targets: list[list[str]], runs: list[list[str]]) -> Image.Image:
-    """The grid of ``targets`` (name, preview) by the combinations of ``runs``; raises
-    StepError for a run of a target that has no row, or a tile given twice."""
+def titles(combinations: list[str], horizon: int) -> list[str]:
+    """The column titles: the targets', then each combination's two (steps, horizon)."""
+    return ["target", *(t for c in combinations for t in (c, f"{c} at {horizon}x"))]
+
+
+def overview(targets: list[list[str]], runs: list[list[str]], horizon: int) -> Image.Image:
+    """The grid of ``targets`` (name, preview) by the combinations of ``runs`` (target,
+    combination, picture at the steps, picture at ``horizon`` x the steps); raises StepError
+    for a run of a target that has no row, or a run given twice."""
     names = [name for name, _ in targets]
-    grown: dict[tuple[str, str], str] = {}
-    for target, combination, path in runs:
+    grown: dict[tuple[str, str], list[str]] = {}
+    for target, combination, *pictures in runs:
         if target not in names:
             raise StepError(f"run {target} / {combination} has no target row; "
                             f"targets: {', '.join(names)}")  # fmt: skip
         if (target, combination) in grown:
             raise StepError(f"run {target} / {combination} is given twice")
-        grown[target, combination] = path
+        grown[target, combination] = pictures
     combinations = columns(runs)
     blank = Image.new("RGBA", (1, 1))
-    rows = [
-        [read_rgba(preview, "preview")]
-        + [
-            read_rgba(grown[name, c], "grown picture") if (name, c) in grown else blank
-            for c in combinations
-        ]  # fmt: skip
-        for name, preview in targets
-    ]
-    titles = ["target", *combinations]
-    grid = layout(names, titles, rows)
-    right, bottom = tile_origin(len(names), len(titles), grid)
+    rows = []
+    for name, preview in targets:
+        row = [read_rgba(preview, "preview")]
+        for c in combinations:
+            paths = grown.get((name, c))
+            row += [read_rgba(path, "grown picture") for path in paths] if paths else [blank] * 2
+        rows.append(row)
+    heads = titles(combinations, horizon)
+    grid = layout(names, heads, rows)
+    right, bottom = tile_origin(len(names), len(heads), grid)
     canvas = Image.new("RGB", (right, bottom), "white")
     draw, font = ImageDraw.Draw(canvas), ImageFont.load_default()
-    for c, title in enumerate(titles):
+    for c, title in enumerate(heads):
         x, _ = tile_origin(0, c, grid)
         draw.text((x, GAP), title, fill="black", font=font)
     for r, (name, pictures) in enumerate(zip(names, rows, strict=True)):
@@ -109,7 +121,7 @@ def overview(targets: list[list[str]], runs: list[list[str]]) -> Image.Image:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    canvas = overview(args.target, args.run)
+    canvas = overview(args.target, args.run, args.horizon)
     with atomic_path(args.png_out) as tmp:
         canvas.save(tmp, "PNG")
     print(f"{len(args.target)} targets x {len(columns(args.run))} combinations -> {args.png_out}")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from nca_steps.images import to_rgb, to_uint8
 from tests.conftest import notebook_vector, run_module
 
 
@@ -34,6 +35,8 @@ def evaluate(tmp_path, name: str, *extra: str, params: str = "params.npy"):
         tmp_path / f"{name}_damage.npz",
         "--grown-out",
         tmp_path / f"{name}.png",
+        "--at-horizon-out",
+        tmp_path / f"{name}_at_horizon.png",
         *extra,
     )
 
@@ -51,6 +54,13 @@ def test_notebook_vector_evaluates_and_renders(tmp_path, tiny_target):
     assert a["empty_grid_mse"] == float(np.square(tiny_target).mean())
     assert a["mse_at"] == {"1x": pytest.approx(a["mse_per_step"][6], abs=1e-7)}  # 3x: not reached
     assert Image.open(tmp_path / "a.png").size == (12 * 4, 10 * 4)
+    # the overview's two pictures: the first rollout at the steps and at the horizon, drawn as
+    # the frames (stored as float16, hence a level of rounding) show them
+    rgba = np.load(tmp_path / "a.npz")["rgba"].astype(np.float32)
+    pictures = [np.asarray(Image.open(tmp_path / f"a{n}.png"), int) for n in ("", "_at_horizon")]
+    for picture, frame in zip(pictures, (6, 12), strict=True):
+        assert np.abs(picture - to_uint8(to_rgb(rgba[frame]), 4)).max() <= 1, frame
+    assert not np.array_equal(*pictures)
 
     frames, gif = tmp_path / "a.npz", tmp_path / "a.gif"
     proc = run_module("nca_steps.steps.render_gif", "--frames", frames, "--gif-out", gif)

@@ -12,6 +12,7 @@ rule evaluate:
         grown=run_report(
             "results/runs/{target}/{combination}/seed{seed}/grown.png", "grown", "grown picture"
         ),
+        at_horizon="results/runs/{target}/{combination}/seed{seed}/at_horizon.png",
     params:
         run=run_caption,
         steps=setting("steps"),
@@ -40,5 +41,5 @@ rule evaluate:
             "--channels {params.channels} --hidden {params.hidden} --horizon {params.horizon} --rollouts {params.rollouts} "
             "--seed {params.seed} --threads {threads} --metrics-out {output.metrics} "
             "--frames-out {output.frames} --damage-frames-out {output.damage_frames} "
-            "--grown-out {output.grown} > {log} 2>&1"
+            "--grown-out {output.grown} --at-horizon-out {output.at_horizon} > {log} 2>&1"
         )

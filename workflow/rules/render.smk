@@ -189,15 +189,21 @@ rule summarize:
 rule plot_overview:
     input:
         previews=[f"results/targets/{t}/preview.png" for t in all_targets()],
-        grown=[f"{run_dir(*run)}/grown.png" for run in overview_runs()],
+        grown=[
+            f"{run_dir(*run)}/{picture}"
+            for run in overview_runs()
+            for picture in ("grown.png", "at_horizon.png")
+        ],
     output:
         report("results/overview.png", caption="../report/overview.rst", category="Summary"),
     params:
         targets=" ".join(f"--target {t} results/targets/{t}/preview.png" for t in all_targets()),
         runs=" ".join(
-            f"--run {target} {combination} {run_dir(target, combination, seed)}/grown.png"
+            f"--run {target} {combination} {run_dir(target, combination, seed)}/grown.png "
+            f"{run_dir(target, combination, seed)}/at_horizon.png"
             for target, combination, seed in overview_runs()
         ),
+        horizon=config["evaluation"]["horizon"],
     conda:
         "../envs/nca-steps.yaml"
     log:
@@ -209,4 +215,8 @@ rule plot_overview:
         mem_mb=500,
         runtime=5,
     shell:
-        step("plot_overview", "{params.targets} {params.runs} --png-out {output} > {log} 2>&1")
+        step(
+            "plot_overview",
+            "{params.targets} {params.runs} --horizon {params.horizon} --png-out {output} "
+            "> {log} 2>&1",
+        )
