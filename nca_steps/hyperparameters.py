@@ -130,6 +130,14 @@ HYPERPARAMETERS = (
         Range(int, minimum=0, maximum=4096),
     ),
     Hyperparameter(
+        "weight_decay",
+        0.0,
+        "evolution strategies: each member's loss gets weight_decay x the sum of its squared "
+        "weights added before the solver ranks them (an L2 penalty, as evosax's fitness "
+        "shaper's w_decay; 0: none, the notebook's), so that the search keeps to small weights",
+        Range(float, minimum=0, maximum=1),
+    ),
+    Hyperparameter(
         "warmup",
         0,
         "persistent and regenerating: generations trained for growing first, a curriculum "
@@ -292,8 +300,11 @@ def check(values: dict[str, Any]) -> None:
         check_steps(values["steps"], values["loss_every"])
     if "steps" in values and values.get("window", 1) > values["steps"]:
         raise StepError(f"window {values['window']} is longer than steps {values['steps']}")
-    if values.get("algorithm") == "adam" and values.get("pool"):
-        raise StepError(f"pool {values['pool']} is for the evolution strategies; use 0 with adam")
+    for es_only in ("pool", "weight_decay"):
+        if values.get("algorithm") == "adam" and values.get(es_only):
+            raise StepError(
+                f"{es_only} {values[es_only]} is for the evolution strategies; use 0 with adam"
+            )
     if values.get("algorithm") == "crfmnes" and {"channels", "hidden"} <= values.keys():
         from nca_steps.model import param_count  # imports JAX: only where it is needed
 

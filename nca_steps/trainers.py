@@ -88,9 +88,20 @@ class Pool:
         self.states[slot] = grown if usable else self.seed
 
 
+def weight_penalized(fitness: jax.Array, population: jax.Array, weight_decay: float) -> jax.Array:
+    """``fitness`` (P,) less ``weight_decay`` x each member's sum of squared weights, for
+    ``population`` (P, D): an L2 penalty on the weights, as evosax's ``FitnessShaper`` applies
+    its ``w_decay`` before ranking; ``weight_decay`` 0 returns ``fitness`` unchanged."""
+    if not weight_decay:
+        return fitness
+    return fitness - weight_decay * jnp.sum(jnp.square(population), axis=-1)
+
+
 class EvolutionTrainer:
     """A solver of nca_steps/solver.py and the population fitness, sharded over the devices;
-    the ``warmup`` fitness for the first generations, if given; a ``pool`` after them."""
+    the ``warmup`` fitness for the first generations, if given; a ``pool`` after them. The
+    solver ranks the fitness less a ``weight_decay`` penalty; the losses returned are the
+    fitness's own."""
 
     def __init__(
         self,
@@ -98,21 +109,24 @@ class EvolutionTrainer:
         fitness: PopulationFitness,
         warmup: tuple[int, PopulationFitness | None] = (0, None),
         pool: Pool | None = None,
+        weight_decay: float = 0.0,
     ) -> None:
         self.solver = solver
         self.fitness = fitness
         self.warmup = warmup
         self.pool = pool
+        self.weight_decay = weight_decay
 
     def generation(self, key: jax.Array, index: int) -> jax.Array:
         until, early = self.warmup
+        population = self.solver.ask()
         if index < until or self.pool is None:
-            fitness = (early if index < until else self.fitness)(self.solver.ask(), key)
-            self.solver.tell(fitness)
+            fitness = (early if index < until else self.fitness)(population, key)
+            self.solver.tell(weight_penalized(fitness, population, self.weight_decay))
             return -fitness
         slot, start = self.pool.draw(key, index)
-        fitness = self.fitness(self.solver.ask(), key, start)
-        self.solver.tell(fitness)
+        fitness = self.fitness(population, key, start)
+        self.solver.tell(weight_penalized(fitness, population, self.weight_decay))
         self.pool.update(slot, start, self.solver.center, key, index)
         return -fitness
 
@@ -220,7 +234,8 @@ def make_trainer(target: np.ndarray, hp: dict) -> Trainer:
     )
     fitness = partial(make_population_fitness, target, pop_size=pop_size)
     warmup = (until, fitness(**early) if until else None)
-    return EvolutionTrainer(solver, fitness(**objective), warmup, make_pool(target, hp))
+    pool = make_pool(target, hp)
+    return EvolutionTrainer(solver, fitness(**objective), warmup, pool, hp["weight_decay"])
 
 
 def make_pool(target: np.ndarray, hp: dict) -> Pool | None:

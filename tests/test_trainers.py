@@ -20,6 +20,7 @@ from nca_steps.trainers import (
     GradientTrainer,
     make_trainer,
     normalize_per_tensor,
+    weight_penalized,
 )
 
 C = 16
@@ -81,6 +82,31 @@ def test_evolution_generation_returns_the_losses_it_told(tiny_target):
     expected = -fitness(population, jax.random.PRNGKey(5))
     again = make_trainer(tiny_target, hyperparameters("pgpe"))
     np.testing.assert_array_equal(again.generation(jax.random.PRNGKey(5), 0), expected)
+
+
+def test_weight_decay_subtracts_each_members_squared_weights():
+    fitness, population = jnp.array([-1.0, -2.0]), jnp.array([[1.0, 2.0], [0.0, -3.0]])
+    np.testing.assert_allclose(weight_penalized(fitness, population, 0.1), [-1.5, -2.9])
+    assert weight_penalized(fitness, population, 0.0) is fitness
+
+
+def test_weight_decay_ranks_by_the_penalty_and_returns_the_fitnesss_own_losses(tiny_target):
+    """With a fitness that cannot tell members apart, only the penalty ranks them: from the
+    same start and keys, the decayed center stays smaller than the undecayed one every
+    generation (both drift outwards: Adam's noisy steps), and the losses returned stay the
+    fitness's (zero)."""
+    hp = {**hyperparameters("pgpe"), "pop_size": 16, "hidden": 32, "init": "lecun"}
+    norms = {}
+    for weight_decay in (0.0, 0.5):
+        solver = make_trainer(tiny_target, hp).solver
+        trainer = EvolutionTrainer(solver, lambda population, key: jnp.zeros(len(population)),
+                                   weight_decay=weight_decay)  # fmt: skip
+        norms[weight_decay] = []
+        for index in range(8):
+            losses = trainer.generation(jax.random.PRNGKey(index), index)
+            np.testing.assert_array_equal(losses, np.zeros(16))
+            norms[weight_decay].append(float(jnp.linalg.norm(trainer.center)))
+    assert all(d < u for d, u in zip(norms[0.5], norms[0.0], strict=True)), norms
 
 
 def test_gradients_are_normalised_per_tensor():
@@ -162,6 +188,7 @@ FITNESS_EDGES = {
     "widest": {"channels": high("channels"), "hidden": high("hidden"), "fire_rate": 1.0},
     "objective": {
         "window": 4, "window_loss": "random", "dead": "worst", "warmup": 1, "pool": high("pool"),
+        "weight_decay": high("weight_decay"),
     },
 }  # fmt: skip
 REFUSED = {
@@ -185,7 +212,7 @@ def edge_cases():
             if experiment == "growing" and edge == "most_later_losses":
                 continue  # growing has no later losses
             if algorithm == "adam":
-                values = {**values, "pool": 0}  # an ES option: refused with adam
+                values = {**values, "pool": 0, "weight_decay": 0}  # ES options: refused
             yield pytest.param(algorithm, experiment, values, None,
                                id=f"{experiment}-{algorithm}-{edge}")  # fmt: skip
 

@@ -96,6 +96,11 @@ BAD_CONFIGS = [
         "config error at combinations.c: pool 4 is for the evolution strategies; use 0 with adam",
     ),
     (
+        {"combinations": {"c": {"algorithm": "adam", "weight_decay": 0.01}}},
+        "config error at combinations.c: weight_decay 0.01 is for the evolution strategies; "
+        "use 0 with adam",
+    ),
+    (
         {"combinations": {"c": {"window": 5}}},
         "config error at combinations.c: window 5 is longer than steps 4",
     ),
