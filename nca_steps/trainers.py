@@ -120,14 +120,15 @@ class EvolutionTrainer:
     def generation(self, key: jax.Array, index: int) -> jax.Array:
         until, early = self.warmup
         population = self.solver.ask()
-        if index < until or self.pool is None:
+        pooled = index >= until and self.pool is not None
+        if pooled:
+            slot, start = self.pool.draw(key, index)
+            fitness = self.fitness(population, key, start)
+        else:
             fitness = (early if index < until else self.fitness)(population, key)
-            self.solver.tell(weight_penalized(fitness, population, self.weight_decay))
-            return -fitness
-        slot, start = self.pool.draw(key, index)
-        fitness = self.fitness(population, key, start)
         self.solver.tell(weight_penalized(fitness, population, self.weight_decay))
-        self.pool.update(slot, start, self.solver.center, key, index)
+        if pooled:
+            self.pool.update(slot, start, self.solver.center, key, index)
         return -fitness
 
     @property
